@@ -1,0 +1,1 @@
+"""MoodSwarm: the data platform of an LLM Twin."""

@@ -1,0 +1,1 @@
+"""Pure domain models: importing them opens no connection and loads no model."""

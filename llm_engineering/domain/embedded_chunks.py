@@ -1,0 +1,59 @@
+"""Embedded chunks: stored in Qdrant with a dense (MiniLM, 384-dim cosine) and a sparse (BM25) vector."""
+
+from __future__ import annotations
+
+from abc import ABC
+
+from pydantic import UUID4, Field
+
+from llm_engineering.domain.base import VectorBaseDocument
+from llm_engineering.domain.base.vector import SparseEmbedding
+from llm_engineering.domain.types import DataCategory
+
+
+class EmbeddedChunk(VectorBaseDocument, ABC):
+    content: str
+    embedding: list[float] | None = None
+    sparse_embedding: SparseEmbedding | None = None
+    platform: str
+    document_id: UUID4
+    chunk_index: int = 0
+    author_id: UUID4
+    author_full_name: str
+    metadata: dict = Field(default_factory=dict)
+
+
+class EmbeddedPostChunk(EmbeddedChunk):
+    image: str | None = None
+    link: str | None = None
+
+    class Settings:
+        name = "embedded_posts"
+        category = DataCategory.POSTS
+        use_vector_index = True
+
+
+class EmbeddedArticleChunk(EmbeddedChunk):
+    link: str
+
+    class Settings:
+        name = "embedded_articles"
+        category = DataCategory.ARTICLES
+        use_vector_index = True
+
+
+class EmbeddedRepositoryChunk(EmbeddedChunk):
+    name: str
+    link: str
+
+    class Settings:
+        name = "embedded_repositories"
+        category = DataCategory.REPOSITORIES
+        use_vector_index = True
+
+
+EMBEDDED_CHUNK_CLASSES: tuple[type[EmbeddedChunk], ...] = (
+    EmbeddedArticleChunk,
+    EmbeddedPostChunk,
+    EmbeddedRepositoryChunk,
+)

