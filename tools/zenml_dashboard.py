@@ -1,4 +1,8 @@
-"""Start the local ZenML dashboard offline (`zenml login --local`) against MOODSWARM_HOME's store."""
+"""Start (or `--stop`) the local ZenML dashboard offline, against MOODSWARM_HOME's store.
+
+Starting runs `zenml login --local` (a local daemon server on 127.0.0.1:8237 that pipelines then report to);
+`--stop` runs `zenml logout --local`, which shuts it down and returns to the local SQLite store.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from llm_engineering.infrastructure.zenml_env import configure_zenml
 def main() -> None:
     configure_zenml()
     zenml = Path(sys.executable).with_name("zenml")
-    command = [str(zenml), "login", "--local", *sys.argv[1:]]
+    args = sys.argv[1:]
+    command = [str(zenml), "logout", "--local"] if "--stop" in args else [str(zenml), "login", "--local", *args]
     print(f"$ {' '.join(command)}  (ZENML_CONFIG_PATH={os.environ['ZENML_CONFIG_PATH']})")
     sys.exit(subprocess.call(command))
 

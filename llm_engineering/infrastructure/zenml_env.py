@@ -18,7 +18,7 @@ def configure_zenml() -> None:
     os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
     os.environ.setdefault("ZENML_ENABLE_REPO_INIT_WARNINGS", "false")
     os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "false")
-    os.environ.setdefault("AUTO_OPEN_DASHBOARD", "false")
+    os.environ.setdefault("ZENML_AUTO_OPEN_DASHBOARD", "false")
     # Offline machines: nothing should try to reach a hub or a telemetry endpoint.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -1,0 +1,158 @@
+"""The retrieval HTTP service (FastAPI): `POST /search`, `GET /health`, OpenAPI at `/openapi.json` and `/docs`.
+
+The process holds the one Qdrant client (local mode allows a single process) and the embedding model,
+both opened on first use. Searches are serialised by a lock: the local-mode client is not thread-safe,
+and one CPU-bound search at a time is also what the hardware can do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from llm_engineering.application.rag import MAX_K, ContextRetriever, InvalidQuery, SearchMode, UnknownAuthor
+from llm_engineering.application.rag.hits import hits_to_dicts
+from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
+from llm_engineering.domain.exceptions import LLMTwinException
+
+MAX_QUERY_CHARS = 2000
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(description="The question or keywords.", max_length=MAX_QUERY_CHARS)
+    k: int = Field(5, ge=1, le=MAX_K, description="Number of hits returned.")
+    author: str | None = Field(None, description="Only this known author's chunks (full or last name).")
+    mode: SearchMode = Field("hybrid", description="dense (MiniLM only) or hybrid (MiniLM + BM25, RRF).")
+    max_chunks_per_document: int | None = Field(None, ge=1, description="Cap on hits from one document.")
+    expand: int | None = Field(None, ge=0, le=10, description="LLM rewrites; default 2 when an LLM is configured.")
+    rerank: bool | None = Field(None, description="Cross-encoder reranking; default on when configured.")
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must not be empty or blank")
+        return value.strip()
+
+
+class Hit(BaseModel):
+    rank: int
+    score: float | None
+    collection: str
+    chunk_id: str
+    document_id: str
+    link: str | None
+    author_full_name: str
+    content: str
+
+
+class AuthorFilter(BaseModel):
+    id: str
+    full_name: str
+    source: str | None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: SearchMode
+    author: AuthorFilter | None
+    queries: list[str]
+    reranked: bool
+    took_ms: float
+    hits: list[Hit]
+
+
+def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
+    """The app; the retriever (and with it the stores and the model) is created on first search."""
+    state: dict[str, Any] = {"retriever": retriever}
+    lock = threading.Lock()
+
+    def get_retriever() -> ContextRetriever:
+        if state["retriever"] is None:
+            state["retriever"] = ContextRetriever()
+        return state["retriever"]
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        from llm_engineering.infrastructure.db.mongo import close_connection
+        from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+
+        close_qdrant_client()  # releases the local-mode folder lock for the next process
+        close_connection()
+
+    app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [_describe(problem) for problem in error.errors()]
+        return JSONResponse(
+            status_code=422, content={"message": "; ".join(problems), "detail": _jsonable(error.errors())}
+        )
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        with lock:
+            try:
+                counts = {
+                    cls.get_collection_name(): cls.client().count(cls.get_collection_name(), exact=False).count
+                    for cls in EMBEDDED_CHUNK_CLASSES
+                    if cls.collection_exists()
+                }
+            except LLMTwinException as failure:
+                return JSONResponse(status_code=503, content={"status": "unavailable", "message": str(failure)})
+        return {"status": "ok", "collections": counts}
+
+    @app.post("/search", response_model=SearchResponse)
+    def search(request: SearchRequest) -> Any:
+        started = time.perf_counter()
+        with lock:
+            try:
+                result = get_retriever().retrieve(
+                    request.query,
+                    k=request.k,
+                    mode=request.mode,
+                    author=request.author,
+                    max_chunks_per_document=request.max_chunks_per_document,
+                    expand=request.expand,
+                    rerank=request.rerank,
+                )
+            except (InvalidQuery, UnknownAuthor) as failure:
+                return JSONResponse(status_code=422, content={"message": str(failure)})
+            except LLMTwinException as failure:
+                return JSONResponse(status_code=503, content={"message": str(failure)})
+        author = result.author
+        return {
+            "query": result.query,
+            "mode": result.mode,
+            "author": {"id": author.id, "full_name": author.full_name, "source": result.author_source}
+            if author
+            else None,
+            "queries": result.queries,
+            "reranked": result.reranked,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "hits": hits_to_dicts(result.hits),
+        }
+
+    return app
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "body"
+    message = str(problem.get("msg", "invalid"))
+    return f"{where}: {message.removeprefix('Value error, ')}"
+
+
+def _jsonable(errors: Any) -> Any:
+    """Validation errors may carry exception objects in `ctx`; keep them printable."""
+    return [{key: (str(value) if key == "ctx" else value) for key, value in error.items()} for error in errors]

@@ -1,0 +1,96 @@
+"""ContextRetriever on a real small knowledge base (MiniLM + BM25 vectors in local Qdrant, users in MongoDB)."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm_engineering.application.rag import ContextRetriever, InvalidQuery, UnknownAuthor
+from llm_engineering.domain.documents import UserDocument
+from tests.rag.conftest import CORPUS, KnowledgeBase
+
+
+def test_returns_exactly_k_hits_across_collections(knowledge_base: KnowledgeBase) -> None:
+    retriever = ContextRetriever(use_settings=False)
+    for k in (1, 3, 7, 9):
+        hits = retriever.search("machine learning", k=k)
+        assert len(hits) == k
+    everything = retriever.search("machine learning", k=50)
+    assert len(everything) == len(CORPUS) - 1  # one post repeats another's text word for word
+    assert {hit.get_collection_name() for hit in everything} == {
+        "embedded_articles",
+        "embedded_posts",
+        "embedded_repositories",
+    }
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_hits_are_ranked_and_carry_their_provenance(knowledge_base: KnowledgeBase, mode: str) -> None:
+    hits = ContextRetriever(use_settings=False).search("How do graph attention networks weigh neighbours?", mode=mode)
+    assert hits[0].content.startswith("A graph attention network")
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    top = hits[0]
+    assert top.link == "https://blog.example/gnn" and top.author_full_name == "José Núñez"
+    assert top.document_id == knowledge_base.documents["gnn"]
+
+
+def test_hybrid_finds_an_exact_identifier(knowledge_base: KnowledgeBase) -> None:
+    hits = ContextRetriever(use_settings=False).search("zx81_checksum", k=1, mode="hybrid")
+    assert "def zx81_checksum" in hits[0].content
+
+
+def test_a_far_collection_does_not_crowd_the_top(knowledge_base: KnowledgeBase) -> None:
+    hits = ContextRetriever(use_settings=False).search("how do graph neural networks aggregate neighbours", k=3)
+    assert [hit.get_collection_name() for hit in hits] == ["embedded_articles"] * 3
+
+
+def test_duplicate_texts_are_returned_once(knowledge_base: KnowledgeBase) -> None:
+    hits = ContextRetriever(use_settings=False).search("FastAPI uvicorn inference service deployment", k=10)
+    fastapi = [hit for hit in hits if "FastAPI" in hit.content]
+    assert len(fastapi) == 1
+    assert len({hit.id for hit in hits}) == len(hits)
+
+
+def test_max_chunks_per_document_caps_and_still_fills_k(knowledge_base: KnowledgeBase) -> None:
+    retriever = ContextRetriever(use_settings=False)
+    uncapped = retriever.search("graph neural network neighbours", k=4)
+    assert sum(hit.document_id == knowledge_base.documents["gnn"] for hit in uncapped) == 3
+    capped = retriever.search("graph neural network neighbours", k=4, max_chunks_per_document=1)
+    assert len(capped) == 4
+    assert len({hit.document_id for hit in capped}) == 4
+
+
+def test_author_in_the_query_filters_without_creating_users(knowledge_base: KnowledgeBase) -> None:
+    retriever = ContextRetriever(use_settings=False)
+    result = retriever.retrieve("what did nunez write about deployment", k=10)
+    assert result.author.full_name == "José Núñez" and result.author_source == "query"
+    assert result.hits and {hit.author_full_name for hit in result.hits} == {"José Núñez"}
+    unknown = retriever.retrieve("what did Nunes write about deployment", k=3)
+    assert unknown.author is None and len(unknown.hits) == 3
+    assert sorted(user.full_name for user in UserDocument.bulk_find()) == ["Ana Müller", "José Núñez"]
+
+
+def test_explicit_author_wins_over_the_query(knowledge_base: KnowledgeBase) -> None:
+    result = ContextRetriever(use_settings=False).retrieve("what did Núñez write", k=20, author="ana müller")
+    assert result.author_source == "explicit"
+    assert {hit.author_full_name for hit in result.hits} == {"Ana Müller"}
+    with pytest.raises(UnknownAuthor, match="known authors"):
+        ContextRetriever(use_settings=False).search("graphs", author="Nobody Known")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"query": "   "}, "non-empty"),
+        ({"query": "graphs", "k": 0}, "between 1 and 100"),
+        ({"query": "graphs", "k": 101}, "between 1 and 100"),
+        ({"query": "graphs", "mode": "sparse"}, "mode must be one of"),
+        ({"query": "graphs", "max_chunks_per_document": 0}, "at least 1"),
+    ],
+)
+def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> None:
+    with pytest.raises(InvalidQuery, match=message):
+        ContextRetriever(use_settings=False).search(**kwargs)
+
+
+def test_empty_store_returns_no_hits(stores) -> None:  # noqa: ANN001 - fixture
+    assert ContextRetriever(use_settings=False).search("anything", k=5) == []

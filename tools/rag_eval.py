@@ -1,0 +1,120 @@
+"""Measure retrieval quality on labelled queries, dense and hybrid side by side.
+
+    python -m tools.rag_eval --queries data/eval/handbook_queries.jsonl [--k 10] [--mode all] [--json]
+
+Reports Recall@1/5/10, MRR@10 and nDCG@10 at document level (a hit counts by its link) and the
+p50/p95 latency of a full search (embedding + Qdrant + fusion). By default each document appears at
+most once in the k hits (`--max-chunks-per-document 1`), so k hits are k documents.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import click
+
+from llm_engineering.domain.exceptions import LLMTwinException
+
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
+
+
+@click.command(help="Recall@1/5/10, MRR@10, nDCG@10 and latency of the retriever on a labelled JSONL file.")
+@click.option("--queries", "queries_path", type=click.Path(path_type=Path), required=True)
+@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per search.")
+@click.option("--mode", type=click.Choice(["dense", "hybrid", "all"]), default="all", show_default=True)
+@click.option("--max-chunks-per-document", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--details", is_flag=True, help="Also list the queries whose relevant document misses the top 5.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, details: bool, as_json: bool) -> None:
+    from llm_engineering.application.rag import ContextRetriever
+    from llm_engineering.application.rag.evaluation import load_queries, query_metrics, summarise
+
+    try:
+        queries = load_queries(queries_path)
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    modes = ["dense", "hybrid"] if mode == "all" else [mode]
+    # No LLM and no reranker: the harness measures the retriever itself, reproducibly.
+    retriever = ContextRetriever(use_settings=False)
+    retriever.search(queries[0].query, k=k, mode=modes[0])  # warm-up: model load, first Qdrant read
+
+    results: dict[str, dict] = {}
+    misses: dict[str, list[str]] = {}
+    for current in modes:
+        per_query, latencies = [], []
+        misses[current] = []
+        for labelled in queries:
+            started = time.perf_counter()
+            try:
+                hits = retriever.search(
+                    labelled.query,
+                    k=k,
+                    mode=current,
+                    author=labelled.author,
+                    max_chunks_per_document=max_chunks_per_document,
+                )
+            except LLMTwinException as error:
+                raise click.ClickException(f"{labelled.query!r}: {error}") from None
+            latencies.append((time.perf_counter() - started) * 1000)
+            metrics = query_metrics([getattr(hit, "link", None) for hit in hits], labelled.relevant_links)
+            per_query.append(metrics)
+            if metrics["recall@5"] == 0:
+                misses[current].append(labelled.query)
+        results[current] = summarise(per_query, latencies)
+
+    from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+
+    close_qdrant_client()  # release the local-mode lock now, not during interpreter shutdown
+    report = {
+        "queries_file": str(queries_path),
+        "queries": len(queries),
+        "k": k,
+        "max_chunks_per_document": max_chunks_per_document,
+        "modes": results,
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    _print_table(report)
+    if details:
+        for current, missed in misses.items():
+            click.echo(f"{current}: {len(missed)} queries with no relevant document in the top 5")
+            for query in missed:
+                click.echo(f"  - {query}")
+
+
+def _print_table(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    modes = report["modes"]
+    table = Table(title=f"{report['queries_file']}: {report['queries']} queries, k={report['k']}")
+    table.add_column("metric")
+    for mode in modes:
+        table.add_column(mode, justify="right")
+    both = "dense" in modes and "hybrid" in modes
+    if both:
+        table.add_column("hybrid / dense", justify="right")
+    for metric in METRICS:
+        row = [metric] + [
+            f"{modes[mode][metric]:.3f}" if "ms" not in metric else f"{modes[mode][metric]:.1f}" for mode in modes
+        ]
+        if both:
+            dense = modes["dense"][metric]
+            row.append(f"{modes['hybrid'][metric] / dense:.2f}x" if dense else "-")
+        table.add_row(*row)
+    Console().print(table)
+    click.echo(
+        f"Reproduce: python -m tools.rag_eval --queries {report['queries_file']} --k {report['k']} "
+        f"--mode {'all' if both else next(iter(modes))} --max-chunks-per-document {report['max_chunks_per_document']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
