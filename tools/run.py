@@ -65,11 +65,15 @@ def main(
         smoke_test.with_options(run_name=run_name("smoke_test"))()
 
     if run_etl:
+        from llm_engineering.domain.exceptions import LLMTwinException
         from pipelines.digital_data_etl import run_digital_data_etl
 
-        failures += run_digital_data_etl(
-            resolve_config(etl_config_filename), refresh=refresh, run_name=run_name("digital_data_etl")
-        )
+        try:
+            failures += run_digital_data_etl(
+                resolve_config(etl_config_filename), refresh=refresh, run_name=run_name("digital_data_etl")
+            )
+        except LLMTwinException as error:  # a bad config or malformed link: a clear message, no traceback
+            raise click.ClickException(str(error)) from None
 
     if run_feature_engineering:
         from pipelines.feature_engineering import feature_engineering

@@ -1,0 +1,3 @@
+from tinybloom.filter import BloomFilter
+
+__all__ = ["BloomFilter"]

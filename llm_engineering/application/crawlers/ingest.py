@@ -1,0 +1,175 @@
+"""Crawl one link into the warehouse: skip, save or refresh, with retries for transient network errors only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from loguru import logger
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from llm_engineering.application.crawlers.dispatcher import CrawlerDispatcher
+from llm_engineering.application.crawlers.errors import TransientCrawlError
+from llm_engineering.application.crawlers.links import MalformedLink, ParsedLink, parse_link
+from llm_engineering.domain.documents import UserDocument
+from llm_engineering.domain.exceptions import CrawlError
+
+
+class Outcome(StrEnum):
+    SAVED = "saved"
+    ALREADY_PRESENT = "already present"
+    REFRESHED = "refreshed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    initial_wait_s: float = 1.0
+    max_wait_s: float = 20.0
+
+
+@dataclass
+class LinkResult:
+    link: str
+    domain: str
+    crawler: str
+    outcome: Outcome
+    reason: str | None = None
+    document_id: str | None = None
+    attempts: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "outcome": self.outcome.value}
+
+
+@dataclass
+class CrawlSummary:
+    results: list[LinkResult] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(result.outcome is outcome for result in self.results)
+
+    @property
+    def failed(self) -> int:
+        return self.count(Outcome.FAILED)
+
+    def per_domain(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for result in self.results:
+            domain = counts.setdefault(result.domain, {outcome.value: 0 for outcome in Outcome})
+            domain[result.outcome.value] += 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "links": len(self.results),
+            **{outcome.value: self.count(outcome) for outcome in Outcome},
+            "per_domain": self.per_domain(),
+            "results": [result.as_dict() for result in self.results],
+        }
+
+
+def validate_links(links: Iterable[object]) -> list[ParsedLink]:
+    """Every link parsed, or one `MalformedLink` listing all the bad ones (before anything is crawled)."""
+    if isinstance(links, str) or not isinstance(links, Iterable):
+        raise MalformedLink("links must be a list of http(s) URLs")
+    parsed, problems = [], []
+    for index, raw in enumerate(links):
+        try:
+            parsed.append(parse_link(raw))
+        except MalformedLink as error:
+            problems.append(f"links[{index}]: {error}")
+    if problems:
+        raise MalformedLink("Malformed links, nothing was crawled:\n  " + "\n  ".join(problems))
+    return parsed
+
+
+def crawl_link(
+    dispatcher: CrawlerDispatcher,
+    link: ParsedLink,
+    user: UserDocument,
+    refresh: bool = False,
+    retry: RetryPolicy | None = None,
+) -> LinkResult:
+    """Never raises for a bad page: the result says what happened and why."""
+    retry = retry or RetryPolicy()
+    started = time.perf_counter()
+    crawler_name = dispatcher.crawler_name_for(link)
+    result = LinkResult(link=link.url, domain=link.site, crawler=crawler_name, outcome=Outcome.FAILED)
+    try:
+        crawler = dispatcher.get_crawler(link)
+        model = crawler.model
+        existing = model.find(link=link.url)
+        if existing is not None and not refresh:
+            result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
+            return result
+        fields = _extract_with_retries(crawler, link, retry, result)
+        document = model(
+            **({"id": existing.id} if existing is not None else {}),
+            link=link.url,
+            author_id=user.id,
+            author_full_name=user.full_name,
+            **fields,
+        )
+        if existing is not None:
+            document.save()
+            result.outcome = Outcome.REFRESHED
+        elif model.bulk_insert([document]) == 1:
+            result.outcome = Outcome.SAVED
+        else:  # another run saved this link meanwhile: the unique index kept one
+            document = model.find(link=link.url) or document
+            result.outcome = Outcome.ALREADY_PRESENT
+        result.document_id = str(document.id)
+    except CrawlError as error:
+        result.reason = str(error)
+    except Exception as error:  # one broken link must never abort the others
+        logger.exception("Unexpected error crawling {}", link.url)
+        result.reason = f"unexpected {type(error).__name__}: {error}"
+    finally:
+        result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _extract_with_retries(crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult) -> dict[str, Any]:
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientCrawlError),
+        stop=stop_after_attempt(max(1, retry.attempts)),
+        wait=wait_exponential(multiplier=retry.initial_wait_s, max=retry.max_wait_s),
+        reraise=True,
+        before_sleep=lambda state: logger.warning(
+            "{} attempt {} failed ({}); retrying", link.url, state.attempt_number, state.outcome.exception()
+        ),
+    )
+    for attempt in retrying:
+        with attempt:
+            result.attempts = attempt.retry_state.attempt_number
+            return crawler.extract(link)
+    raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+
+def crawl_links(
+    links: Iterable[ParsedLink],
+    user: UserDocument,
+    dispatcher: CrawlerDispatcher,
+    refresh: bool = False,
+    retry: RetryPolicy | None = None,
+    progress: bool = True,
+) -> CrawlSummary:
+    from tqdm import tqdm
+
+    links = list(links)
+    summary = CrawlSummary()
+    bar = tqdm(links, desc="Crawling links", unit="link", disable=not progress)
+    for link in bar:
+        bar.set_postfix_str(link.domain)
+        result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry)
+        summary.results.append(result)
+        log = logger.warning if result.outcome is Outcome.FAILED else logger.info
+        reason = f": {result.reason}" if result.reason else ""
+        log("{} [{}] {}{}", result.outcome.value, result.crawler, result.link, reason)
+    return summary

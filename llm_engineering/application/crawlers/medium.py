@@ -1,0 +1,169 @@
+"""Medium stories through a real headless browser: the body is often inserted by JavaScript and lazy-loaded."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+from llm_engineering.application.crawlers.base import BaseCrawler
+from llm_engineering.application.crawlers.browser import BrowserSession
+from llm_engineering.application.crawlers.errors import EmptyPage, TransientCrawlError, http_status_error
+from llm_engineering.application.crawlers.html_blocks import body_blocks, page_language, strip_noise
+from llm_engineering.application.crawlers.links import ParsedLink
+from llm_engineering.application.crawlers.page_checks import BOT_CHECK_PHRASES, check_page
+from llm_engineering.domain.documents import ArticleDocument
+from llm_engineering.domain.exceptions import CrawlError
+
+# Chromium network errors that say nothing about the page itself: worth a retry.
+_TRANSIENT_NET_ERRORS = (
+    "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_TIMED_OUT", "ERR_NETWORK_CHANGED",
+    "ERR_EMPTY_RESPONSE", "ERR_CONNECTION_TIMED_OUT", "ERR_INTERNET_DISCONNECTED",
+)  # fmt: skip
+
+# Resolves once the story's <article> has text, the navigation failed, the page is a bot check, or time is up.
+_WAIT_FOR_CONTENT_JS = """
+const [maxMs, phrases, done] = arguments;
+const started = performance.now();
+(function check() {
+  const article = document.querySelector('article');
+  const articleChars = article ? article.innerText.trim().length : 0;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const status = nav && nav.responseStatus ? nav.responseStatus : null;
+  const title = document.title.toLowerCase();
+  const text = document.body ? document.body.innerText.toLowerCase() : '';
+  const blocked = phrases.some(p => title.includes(p) || (text.length < 1500 && text.includes(p)));
+  const failed = location.href.startsWith('chrome-error://');
+  if (articleChars > 0 || (status && status >= 400) || blocked || failed || performance.now() - started >= maxMs) {
+    return done({status: status, article: articleChars, href: location.href});
+  }
+  setTimeout(check, 10);
+})();
+"""
+# One scroll to the bottom; resolves 'grew' as soon as the page grows, 'settled' once nothing is loading and
+# the DOM has been quiet for quietMs, or 'timeout' after maxMs (a request that never finishes).
+_SCROLL_STEP_JS = """
+const [quietMs, maxMs, done] = arguments;
+const activity = window.__moodswarmActivity || {pending: 0, lastChange: 0};
+const started = performance.now();
+const before = document.body.scrollHeight;
+window.scrollTo(0, before);
+(function check() {
+  const now = performance.now();
+  if (document.body.scrollHeight > before) return done('grew');
+  if (activity.pending === 0 && now - Math.max(started, activity.lastChange) >= quietMs) return done('settled');
+  if (now - started >= maxMs) return done('timeout');
+  setTimeout(check, 10);
+})();
+"""
+
+
+class MediumCrawler(BaseCrawler):
+    name = "medium"
+    model = ArticleDocument
+
+    def __init__(
+        self,
+        browser: BrowserSession | None = None,
+        *,
+        content_wait_s: float = 10.0,
+        scroll_quiet_s: float = 0.1,
+        scroll_pause_s: float = 3.0,
+        max_scroll_s: float = 20.0,
+        max_scrolls: int = 60,
+        page_load_timeout_s: float = 30.0,
+    ) -> None:
+        self.browser = browser or BrowserSession(page_load_timeout_s=page_load_timeout_s)
+        self._owns_browser = browser is None
+        self.content_wait_s = content_wait_s
+        self.scroll_quiet_s = scroll_quiet_s
+        self.scroll_pause_s = scroll_pause_s
+        self.max_scroll_s = max_scroll_s
+        self.max_scrolls = max_scrolls
+
+    def close(self) -> None:
+        if self._owns_browser:
+            self.browser.close()
+
+    def extract(self, link: ParsedLink) -> dict[str, Any]:
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+
+        driver = self.browser.driver
+        try:
+            driver.get(link.url)
+            state = self._wait_for_content(driver)
+            if str(state.get("href", "")).startswith("chrome-error://"):
+                raise _network_error(driver.execute_script(_ERROR_CODE_JS) or "", link.url)
+            if state["status"] and state["status"] >= 400:
+                raise http_status_error(int(state["status"]), link.url)
+            self._scroll_to_end(driver)
+            html, title = driver.page_source, driver.title
+        except TimeoutException:
+            raise TransientCrawlError(f"page load timed out after {self.browser.page_load_timeout_s:g}s") from None
+        except WebDriverException as error:
+            message = error.msg or str(error)
+            if any(code in message for code in _TRANSIENT_NET_ERRORS):
+                raise TransientCrawlError(f"network error: {message.splitlines()[0]}") from None
+            if "net::ERR_" not in message:
+                self.browser.close()  # the browser itself broke: the next link gets a fresh one
+            raise CrawlError(f"browser error: {message.splitlines()[0] if message else type(error).__name__}") from None
+        return parse_medium_html(html, title)
+
+    def _wait_for_content(self, driver: Any) -> dict[str, Any]:
+        """Until the story's <article> has text, the page is a bot check or an error, or the wait is over."""
+        return driver.execute_async_script(_WAIT_FOR_CONTENT_JS, int(self.content_wait_s * 1000), BOT_CHECK_PHRASES)
+
+    def _scroll_to_end(self, driver: Any) -> int:
+        """Scroll to the bottom until the page stops growing (lazy loading), bounded in time and steps.
+
+        A step ends as soon as the page grows, or once no request is in flight and the DOM has been quiet
+        for `scroll_quiet_s` (at most `scroll_pause_s`). Returns how many steps made the page grow.
+        """
+        deadline = time.monotonic() + self.max_scroll_s
+        grew = 0
+        for _ in range(self.max_scrolls):
+            pause_ms = int(max(0.0, min(self.scroll_pause_s, deadline - time.monotonic())) * 1000)
+            step = driver.execute_async_script(_SCROLL_STEP_JS, int(self.scroll_quiet_s * 1000), pause_ms)
+            if step != "grew" or time.monotonic() >= deadline:
+                break
+            grew += 1
+        return grew
+
+
+_ERROR_CODE_JS = """
+const code = document.querySelector('.error-code');
+return code ? code.textContent : (document.body ? document.body.innerText : '');
+"""
+
+
+def _network_error(error_text: str, url: str) -> CrawlError:
+    """Headless Chromium shows its own error page instead of raising: read the net::ERR_ code from it."""
+    match = re.search(r"\b(ERR_[A-Z_]+)\b", error_text)
+    code = match.group(1) if match else "unknown network error"
+    error_class = TransientCrawlError if code in _TRANSIENT_NET_ERRORS else CrawlError
+    return error_class(f"network error: {code} loading {url}")
+
+
+def parse_medium_html(html: str, title: str = "") -> dict[str, Any]:
+    """Title, subtitle and body of a rendered Medium story (the page's navigation is left out)."""
+    soup = BeautifulSoup(html, "lxml")
+    page_text = soup.body.get_text(" ") if soup.body else ""
+    check_page(title, page_text, html, content=page_text)  # bot checks and error pages before anything else
+    article = soup.find("article")
+    if article is None:
+        raise EmptyPage("no <article> element: not a story page")
+    title_tag = article.select_one("h1.pw-post-title") or article.find("h1")
+    subtitle_tag = article.select_one(".pw-subtitle-paragraph")
+    if subtitle_tag is None and title_tag is not None:
+        subtitle_tag = title_tag.find_next_sibling("h2")
+    story_title = " ".join(title_tag.get_text().split()) if title_tag else title.split(" | ")[0].strip()
+    subtitle = " ".join(subtitle_tag.get_text().split()) if subtitle_tag else None
+    strip_noise(article)
+    content = "\n\n".join(body_blocks(article, skip=(title_tag, subtitle_tag)))
+    check_page(title, page_text, html, content=content)
+    return {
+        "platform": "medium",
+        "content": {"Title": story_title, "Subtitle": subtitle, "Content": content, "language": page_language(soup)},
+    }

@@ -1,0 +1,26 @@
+"""The person whose links are crawled: found or created atomically by name."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from zenml import log_metadata, step
+
+from llm_engineering.domain.documents import UserDocument
+from llm_engineering.domain.exceptions import ImproperlyConfigured
+
+
+def split_user_full_name(user_full_name: str) -> tuple[str, str]:
+    """'Ada Quill' -> ('Ada', 'Quill'); 'Ada Lovelace King' -> ('Ada', 'Lovelace King'); 'Plato' -> ('Plato', '')."""
+    names = user_full_name.split()
+    if not names:
+        raise ImproperlyConfigured("user_full_name is empty: say whose links these are")
+    return names[0], " ".join(names[1:])
+
+
+@step(enable_cache=False)
+def get_or_create_user(user_full_name: str) -> Annotated[UserDocument, "user"]:
+    first_name, last_name = split_user_full_name(user_full_name)
+    user = UserDocument.get_or_create(first_name=first_name, last_name=last_name)
+    log_metadata(metadata={"user_id": str(user.id), "first_name": first_name, "last_name": last_name})
+    return user

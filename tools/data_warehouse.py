@@ -1,0 +1,192 @@
+"""Back up and restore the raw data warehouse as JSON, one `<ClassName>.json` per collection.
+
+python -m tools.data_warehouse --export-raw-data [--data-dir DIR]
+python -m tools.data_warehouse --import-raw-data [--data-dir DIR]
+
+The format is the reference project's published dump: a JSON list of objects whose `_id` is a string.
+Import is an upsert by `_id` (importing twice changes nothing). Every record of every file is validated
+before anything is written, so a malformed backup imports nothing and the error names file and record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import click
+from loguru import logger
+from pydantic import ValidationError
+
+from llm_engineering.domain.base.nosql import NoSQLBaseDocument
+from llm_engineering.domain.documents import ArticleDocument, PostDocument, RepositoryDocument, UserDocument
+from llm_engineering.domain.exceptions import InvalidBackup
+from llm_engineering.settings import REPO_ROOT
+
+DEFAULT_DATA_DIR = REPO_ROOT / "data" / "data_warehouse_raw_data"
+# Users first: the documents that follow refer to them.
+WAREHOUSE_CLASSES: tuple[type[NoSQLBaseDocument], ...] = (
+    UserDocument,
+    ArticleDocument,
+    PostDocument,
+    RepositoryDocument,
+)
+LOOKUP_BATCH = 500
+
+
+def export_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
+    """Write every collection to `data_dir/<ClassName>.json`; returns the number of records per file."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    for document_class in WAREHOUSE_CLASSES:
+        path = data_dir / f"{document_class.__name__}.json"
+        counts[path.name] = _write_json_list(path, (d.to_mongo() for d in document_class.bulk_find()))
+        logger.info("Exported {} records to {}", counts[path.name], path)
+    return counts
+
+
+def _write_json_list(path: Path, records: Iterable[dict[str, Any]]) -> int:
+    """Stream a JSON list to a temp file, then rename: a crash never leaves half a backup behind."""
+    partial = path.with_suffix(".json.partial")
+    count = 0
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for record in records:
+            handle.write(",\n" if count else "\n")
+            handle.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        handle.write("\n]\n" if count else "]\n")
+    os.replace(partial, path)
+    return count
+
+
+def load_backup_file(path: Path, document_class: type[NoSQLBaseDocument]) -> list[NoSQLBaseDocument]:
+    """Every record of one file as a validated document, or `InvalidBackup` naming the file and record."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidBackup(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise InvalidBackup(
+            f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(records, list):
+        raise InvalidBackup(f"{path}: expected a JSON list of records, found {type(records).__name__}")
+    documents: list[NoSQLBaseDocument] = []
+    seen_ids: dict[str, int] = {}
+    seen_links: dict[str, int] = {}
+    for index, record in enumerate(records):
+        where = f"{path} record {index}"
+        if not isinstance(record, dict):
+            raise InvalidBackup(f"{where}: expected an object, found {type(record).__name__}")
+        if not isinstance(record.get("_id"), str) or not record["_id"]:
+            raise InvalidBackup(f"{where}: missing or non-string '_id'")
+        where = f"{where} (_id {record['_id']})"
+        try:
+            document = document_class.from_mongo(record)
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(record)'}: {e['msg']}" for e in error.errors())
+            raise InvalidBackup(f"{where}: {problems}") from None
+        if record["_id"] in seen_ids:
+            raise InvalidBackup(f"{where}: the same _id as record {seen_ids[record['_id']]}")
+        seen_ids[record["_id"]] = index
+        link = getattr(document, "link", None)
+        if link is not None:
+            if link in seen_links:
+                raise InvalidBackup(f"{where}: the same link as record {seen_links[link]} ({link})")
+            seen_links[link] = index
+        documents.append(document)
+    return documents
+
+
+def _check_unique_clashes(path: Path, documents: list[NoSQLBaseDocument]) -> None:
+    """A record whose link (or user name) is stored under another `_id` would break a unique index."""
+    collection = type(documents[0]).collection() if documents else None
+    if collection is None:
+        return
+    for start in range(0, len(documents), LOOKUP_BATCH):
+        batch = documents[start : start + LOOKUP_BATCH]
+        if isinstance(batch[0], UserDocument):
+            keys = [{"first_name": d.first_name, "last_name": d.last_name} for d in batch]  # type: ignore[attr-defined]
+            stored = {(r["first_name"], r["last_name"]): r["_id"] for r in collection.find({"$or": keys})}
+            wanted = {(d.first_name, d.last_name): d for d in batch}  # type: ignore[attr-defined]
+        else:
+            links = [d.link for d in batch if getattr(d, "link", None) is not None]  # type: ignore[attr-defined]
+            if not links:
+                continue
+            stored = {r["link"]: r["_id"] for r in collection.find({"link": {"$in": links}}, {"link": 1})}
+            wanted = {d.link: d for d in batch if getattr(d, "link", None) is not None}  # type: ignore[attr-defined]
+        for key, stored_id in stored.items():
+            document = wanted.get(key)
+            if document is not None and str(document.id) != stored_id:
+                index = documents.index(document)
+                raise InvalidBackup(
+                    f"{path} record {index} (_id {document.id}): {key!r} is already stored as another document "
+                    f"(_id {stored_id}); delete that one or import into an empty database"
+                )
+
+
+def import_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, dict[str, int]]:
+    """Upsert every `<ClassName>.json` of `data_dir`; returns {file: {records, inserted, replaced}}."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InvalidBackup(f"{data_dir} is not a folder of <ClassName>.json files")
+    known = {f"{c.__name__}.json" for c in WAREHOUSE_CLASSES}
+    for stray in sorted(p.name for p in data_dir.glob("*.json") if p.name not in known):
+        logger.warning("Ignoring {}: not one of {}", stray, sorted(known))
+    loaded: list[tuple[Path, list[NoSQLBaseDocument]]] = []
+    for document_class in WAREHOUSE_CLASSES:
+        path = data_dir / f"{document_class.__name__}.json"
+        if path.exists():
+            loaded.append((path, load_backup_file(path, document_class)))
+    if not loaded:
+        raise InvalidBackup(f"{data_dir} holds none of {sorted(known)}")
+    for path, documents in loaded:  # every clash is found before the first write
+        _check_unique_clashes(path, documents)
+    counts: dict[str, dict[str, int]] = {}
+    for path, documents in loaded:
+        inserted, replaced = type(documents[0]).bulk_upsert(documents) if documents else (0, 0)
+        counts[path.name] = {"records": len(documents), "inserted": inserted, "replaced": replaced}
+        logger.info("Imported {}: {} records ({} new, {} replaced)", path.name, len(documents), inserted, replaced)
+    return counts
+
+
+@click.command(help=__doc__)
+@click.option("--export-raw-data", "export", is_flag=True, default=False, help="MongoDB -> JSON files.")
+@click.option("--import-raw-data", "import_", is_flag=True, default=False, help="JSON files -> MongoDB (upsert).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Folder of <ClassName>.json files.",
+)
+def main(export: bool, import_: bool, data_dir: Path) -> None:
+    if export == import_:
+        raise click.UsageError("Say exactly one of --export-raw-data or --import-raw-data")
+    try:
+        if export:
+            counts = export_raw_data(data_dir)
+            click.echo(f"Exported to {data_dir}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        else:
+            result = import_raw_data(data_dir)
+            click.echo(
+                f"Imported from {data_dir}: "
+                + ", ".join(
+                    f"{name} {c['records']} ({c['inserted']} new, {c['replaced']} replaced)"
+                    for name, c in result.items()
+                )
+            )
+    except InvalidBackup as error:
+        raise click.ClickException(f"Invalid backup, nothing imported: {error}") from None
+
+
+if __name__ == "__main__":
+    main()
