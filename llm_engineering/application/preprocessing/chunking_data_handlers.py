@@ -1,0 +1,130 @@
+"""Chunking strategies per category: cleaned document -> chunks of at most the model's token limit.
+
+CHUNKING_CONFIGS is the one place where the per-category overlap and separators are set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
+
+from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.preprocessing.chunking import (
+    CLAUSE,
+    HEADING,
+    LINE,
+    PARAGRAPH,
+    SENTENCE,
+    ChunkingConfig,
+    TokenBudgetChunker,
+)
+from llm_engineering.application.preprocessing.code_cleaning import FILE_HEADER_PATTERN
+from llm_engineering.domain.chunks import ArticleChunk, Chunk, PostChunk, RepositoryChunk
+from llm_engineering.domain.cleaned_documents import (
+    CleanedArticleDocument,
+    CleanedDocument,
+    CleanedPostDocument,
+    CleanedRepositoryDocument,
+)
+from llm_engineering.domain.types import DataCategory
+from llm_engineering.settings import get_settings
+
+# Fixed namespace: the same (document id, chunk index) gives the same chunk id on every machine, every run.
+CHUNK_ID_NAMESPACE = uuid.UUID("6f1c2a7e-3d4b-5c8a-9e0f-1a2b3c4d5e6f")
+
+_PROSE_SEPARATORS = (HEADING, PARAGRAPH, LINE, SENTENCE, CLAUSE)
+_CODE_SEPARATORS = (r"\n+(?=" + FILE_HEADER_PATTERN.lstrip("^") + ")", PARAGRAPH, LINE)
+
+# Overlap in model tokens: posts are short and self-contained; articles and code read across chunk edges.
+OVERLAP_TOKENS: dict[DataCategory, int] = {
+    DataCategory.ARTICLES: 32,
+    DataCategory.POSTS: 16,
+    DataCategory.REPOSITORIES: 32,
+}
+SEPARATORS: dict[DataCategory, tuple[str, ...]] = {
+    DataCategory.ARTICLES: _PROSE_SEPARATORS,
+    DataCategory.POSTS: _PROSE_SEPARATORS,
+    DataCategory.REPOSITORIES: _CODE_SEPARATORS,
+}
+
+
+def chunking_config(category: DataCategory) -> ChunkingConfig:
+    return ChunkingConfig(
+        max_tokens=get_settings().EMBEDDING_MAX_TOKENS,
+        overlap_tokens=OVERLAP_TOKENS[category],
+        separators=SEPARATORS[category],
+    )
+
+
+def chunking_fingerprint(category: DataCategory) -> str:
+    """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
+    config = chunking_config(category)
+    model = get_settings().embedding_model_path()
+    return f"v1|{model.name}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
+
+
+def chunk_id(document_id: uuid.UUID | str, chunk_index: int) -> uuid.UUID:
+    """uuid5 of (document id, chunk index), re-stamped as version 4 because the ODM's ids are UUID4."""
+    name_based = uuid.uuid5(CHUNK_ID_NAMESPACE, f"{document_id}:{chunk_index}")
+    return uuid.UUID(bytes=name_based.bytes, version=4)
+
+
+CleanT = TypeVar("CleanT", bound=CleanedDocument)
+ChunkT = TypeVar("ChunkT", bound=Chunk)
+
+
+class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
+    category: DataCategory
+
+    def __init__(self) -> None:
+        model = get_embedding_model()
+        self.chunker = TokenBudgetChunker(model.tokenizer, chunking_config(self.category))
+
+    def chunk(self, document: CleanT) -> list[ChunkT]:
+        chunks: list[ChunkT] = []
+        for index, span in enumerate(self.chunker.split(document.content or "")):
+            chunks.append(
+                self._build(
+                    document,
+                    id=chunk_id(document.id, index),
+                    content=document.content[span.start : span.end],
+                    platform=document.platform,
+                    document_id=document.id,
+                    chunk_index=index,
+                    author_id=document.author_id,
+                    author_full_name=document.author_full_name,
+                    metadata={
+                        "char_start": span.start,
+                        "char_end": span.end,
+                        "new_text_start": span.overlap_start,
+                        "token_count": span.token_count,
+                        "content_hash": document.content_hash,
+                    },
+                )
+            )
+        return chunks
+
+    @abstractmethod
+    def _build(self, document: CleanT, **fields: object) -> ChunkT: ...
+
+
+class ArticleChunkingHandler(ChunkingDataHandler[CleanedArticleDocument, ArticleChunk]):
+    category = DataCategory.ARTICLES
+
+    def _build(self, document: CleanedArticleDocument, **fields: object) -> ArticleChunk:
+        return ArticleChunk(**fields, link=document.link)
+
+
+class PostChunkingHandler(ChunkingDataHandler[CleanedPostDocument, PostChunk]):
+    category = DataCategory.POSTS
+
+    def _build(self, document: CleanedPostDocument, **fields: object) -> PostChunk:
+        return PostChunk(**fields, image=document.image, link=document.link)
+
+
+class RepositoryChunkingHandler(ChunkingDataHandler[CleanedRepositoryDocument, RepositoryChunk]):
+    category = DataCategory.REPOSITORIES
+
+    def _build(self, document: CleanedRepositoryDocument, **fields: object) -> RepositoryChunk:
+        return RepositoryChunk(**fields, name=document.name, link=document.link)
