@@ -12,6 +12,7 @@ from llm_engineering.application.crawlers.browser import BrowserSession
 from llm_engineering.application.crawlers.medium import MediumCrawler
 from llm_engineering.domain.exceptions import CrawlError
 from tests.etl.conftest import LocalWeb, closed_port
+from tools.local_http import Route
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +130,34 @@ def test_slow_page_times_out_and_unreachable_host_is_transient(local_web: LocalW
         fields = crawler.extract(parse_link(local_web.medium.url("medium/raft-leader-election.html")))
         assert fields["content"]["Content"] == local_web.articles["raft-leader-election"].content
         assert crawler.browser.starts == 1
+
+
+# A story whose later parts arrive after the reader scrolls, through a slow timer and then a slow fetch: both
+# far longer than the crawler's quiet window, so only tracking the page's pending work gets them all.
+SLOW_LAZY_STORY = """<!doctype html><html lang="en"><head><title>Slow story | Medium</title></head><body>
+<main id="root"><article><h1 class="pw-post-title">Slow story</h1><section id="body">
+<p class="pw-post-body-paragraph">Part one is there from the start.</p></section></article></main>
+<div style="height:2000px">More from the author</div>
+<script>
+const body = document.getElementById('body');
+let step = 0;
+function add(text) { const p = document.createElement('p'); p.textContent = text; body.appendChild(p); }
+window.addEventListener('scroll', function () {
+  if (step === 0) { step = 1; setTimeout(function () { add('Part two came after a 400 ms timer.'); }, 400); }
+  else if (step === 1 && body.children.length === 2) {
+    step = 2;
+    fetch('/slow-part-three.txt').then(r => r.text()).then(text => add(text.trim()));
+  }
+});
+</script></body></html>"""
+
+
+def test_slow_timers_and_requests_are_waited_for(local_web: LocalWeb, medium: MediumCrawler) -> None:
+    (local_web.root / "medium" / "slow-story.html").write_text(SLOW_LAZY_STORY, encoding="utf-8")
+    local_web.medium.routes["/slow-part-three.txt"] = Route("Part three came from a 600 ms request.", delay_s=0.6)
+    assert medium.scroll_quiet_s < 0.4  # the waits below are longer than the quiet window
+    content = medium.extract(parse_link(local_web.medium.url("medium/slow-story.html")))["content"]["Content"]
+    assert content == (
+        "Part one is there from the start.\n\nPart two came after a 400 ms timer.\n\n"
+        "Part three came from a 600 ms request."
+    )

@@ -35,8 +35,9 @@ CHROMIUM_ARGUMENTS = (
 )
 
 
-# Installed in every page before its own scripts: counts in-flight fetch/XHR requests and remembers when the
-# DOM last changed, so a crawler can tell "still loading" from "done" without long fixed sleeps.
+# Installed in every page before its own scripts: counts the page's pending work (fetch/XHR requests and short
+# timers, the usual ways lazy loaders defer content) and remembers when the DOM last changed, so a crawler can
+# tell "still loading" from "done" without long fixed sleeps.
 ACTIVITY_TRACKER_JS = """
 (() => {
   if (window.__moodswarmActivity) return;
@@ -54,6 +55,25 @@ ACTIVITY_TRACKER_JS = """
     state.pending++; touch();
     this.addEventListener('loadend', () => { state.pending--; touch(); });
     return originalSend.apply(this, arguments);
+  };
+  // Only one-shot timers of up to a second count: long timers and intervals are analytics and clocks.
+  const shortTimers = new Set();
+  const originalSetTimeout = window.setTimeout, originalClearTimeout = window.clearTimeout;
+  window.setTimeout = function (callback, delay) {
+    const rest = Array.prototype.slice.call(arguments, 2);
+    if (typeof callback !== 'function' || Number(delay) > 1000) return originalSetTimeout.apply(window, arguments);
+    let id;
+    const run = function () {
+      if (shortTimers.delete(id)) state.pending--;
+      return callback.apply(this, rest);
+    };
+    id = originalSetTimeout.call(window, run, delay);
+    shortTimers.add(id); state.pending++;
+    return id;
+  };
+  window.clearTimeout = function (id) {
+    if (shortTimers.delete(id)) state.pending--;
+    return originalClearTimeout.call(window, id);
   };
   new MutationObserver(touch).observe(document, {childList: true, subtree: true, characterData: true});
 })();

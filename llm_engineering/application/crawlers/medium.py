@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -42,20 +41,28 @@ const started = performance.now();
   setTimeout(check, 10);
 })();
 """
-# One scroll to the bottom; resolves 'grew' as soon as the page grows, 'settled' once nothing is loading and
-# the DOM has been quiet for quietMs, or 'timeout' after maxMs (a request that never finishes).
-_SCROLL_STEP_JS = """
-const [quietMs, maxMs, done] = arguments;
+# Scrolls to the bottom until the page stops growing, inside the page (no round trip per step). A step ends as
+# soon as the page grows, or once nothing is pending (requests, short timers: see ACTIVITY_TRACKER_JS) and the
+# DOM has been quiet for quietMs, or after stepMs. Resolves with the number of steps that made the page grow.
+_SCROLL_TO_END_JS = """
+const [quietMs, stepMs, maxMs, maxSteps, done] = arguments;
 const activity = window.__moodswarmActivity || {pending: 0, lastChange: 0};
 const started = performance.now();
-const before = document.body.scrollHeight;
-window.scrollTo(0, before);
-(function check() {
-  const now = performance.now();
-  if (document.body.scrollHeight > before) return done('grew');
-  if (activity.pending === 0 && now - Math.max(started, activity.lastChange) >= quietMs) return done('settled');
-  if (now - started >= maxMs) return done('timeout');
-  setTimeout(check, 10);
+let grew = 0;
+(function step() {
+  const stepStarted = performance.now();
+  const before = document.body.scrollHeight;
+  window.scrollTo(0, before);
+  (function check() {
+    const now = performance.now();
+    if (document.body.scrollHeight > before) {
+      grew++;
+      return grew >= maxSteps || now - started >= maxMs ? done(grew) : step();
+    }
+    const quiet = activity.pending === 0 && now - Math.max(stepStarted, activity.lastChange) >= quietMs;
+    if (quiet || now - stepStarted >= stepMs || now - started >= maxMs) return done(grew);
+    setTimeout(check, 5);
+  })();
 })();
 """
 
@@ -69,7 +76,7 @@ class MediumCrawler(BaseCrawler):
         browser: BrowserSession | None = None,
         *,
         content_wait_s: float = 10.0,
-        scroll_quiet_s: float = 0.1,
+        scroll_quiet_s: float = 0.05,
         scroll_pause_s: float = 3.0,
         max_scroll_s: float = 20.0,
         max_scrolls: int = 60,
@@ -118,18 +125,20 @@ class MediumCrawler(BaseCrawler):
     def _scroll_to_end(self, driver: Any) -> int:
         """Scroll to the bottom until the page stops growing (lazy loading), bounded in time and steps.
 
-        A step ends as soon as the page grows, or once no request is in flight and the DOM has been quiet
-        for `scroll_quiet_s` (at most `scroll_pause_s`). Returns how many steps made the page grow.
+        A step ends as soon as the page grows, or once no request or short timer is pending and the DOM has
+        been quiet for `scroll_quiet_s` (at most `scroll_pause_s`). Returns how many steps made the page grow.
         """
-        deadline = time.monotonic() + self.max_scroll_s
-        grew = 0
-        for _ in range(self.max_scrolls):
-            pause_ms = int(max(0.0, min(self.scroll_pause_s, deadline - time.monotonic())) * 1000)
-            step = driver.execute_async_script(_SCROLL_STEP_JS, int(self.scroll_quiet_s * 1000), pause_ms)
-            if step != "grew" or time.monotonic() >= deadline:
-                break
-            grew += 1
-        return grew
+        if self.max_scrolls <= 0:
+            return 0
+        return int(
+            driver.execute_async_script(
+                _SCROLL_TO_END_JS,
+                int(self.scroll_quiet_s * 1000),
+                int(self.scroll_pause_s * 1000),
+                int(self.max_scroll_s * 1000),
+                self.max_scrolls,
+            )
+        )
 
 
 _ERROR_CODE_JS = """
