@@ -76,7 +76,7 @@ class MediumCrawler(BaseCrawler):
         browser: BrowserSession | None = None,
         *,
         content_wait_s: float = 10.0,
-        scroll_quiet_s: float = 0.05,
+        scroll_quiet_s: float = 0.03,
         scroll_pause_s: float = 3.0,
         max_scroll_s: float = 20.0,
         max_scrolls: int = 60,
