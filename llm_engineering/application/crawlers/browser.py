@@ -119,9 +119,16 @@ class BrowserSession:
         except WebDriverException as error:
             self._remove_profile()
             raise CrawlError(f"Chromium did not start: {error.msg or error}") from None
-        driver.set_page_load_timeout(self.page_load_timeout_s)
-        driver.set_script_timeout(60)
-        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ACTIVITY_TRACKER_JS})
+        try:
+            # Set up before the page-load timeout applies: a just-started renderer can be slower than a short
+            # timeout meant for pages, and setup is not a page load.
+            driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ACTIVITY_TRACKER_JS})
+            driver.set_script_timeout(60)
+            driver.set_page_load_timeout(self.page_load_timeout_s)
+        except WebDriverException as error:
+            driver.quit()
+            self._remove_profile()
+            raise CrawlError(f"Chromium started but could not be set up: {error.msg or error}") from None
         self.starts += 1
         logger.debug("Started headless Chromium (profile {})", self._profile_dir)
         return driver
