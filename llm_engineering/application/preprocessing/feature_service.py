@@ -19,6 +19,7 @@ from typing import Any
 
 from qdrant_client import models
 
+from llm_engineering.application.preprocessing.batching import batched
 from llm_engineering.application.preprocessing.dispatchers import (
     ChunkingDispatcher,
     CleaningDispatcher,
@@ -129,7 +130,7 @@ def clean_documents(
     """Clean every raw document; only new or changed ones go into the stream."""
     counts = Counts()
     with JsonlStreamWriter("cleaned") as writer:
-        for batch in _batched(iter_raw_documents(authors), CLEAN_BATCH):
+        for batch in batched(iter_raw_documents(authors), CLEAN_BATCH):
             by_category: dict[DataCategory, list[CleanedDocument]] = defaultdict(list)
             for raw in batch:
                 by_category[category_of(raw)].append(CleaningDispatcher.dispatch(raw))
@@ -247,17 +248,6 @@ def delete_chunks_of(embedded_class: type[EmbeddedChunk], document_ids: list[str
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _batched_by_chunks(records: Iterable[dict[str, Any]], chunk_budget: int) -> Iterator[list[dict[str, Any]]]:

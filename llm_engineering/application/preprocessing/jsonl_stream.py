@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_engineering.application.preprocessing.batching import batched
 from llm_engineering.settings import get_settings
 
 
@@ -31,14 +32,7 @@ class JsonlStream:
                     yield json.loads(line)
 
     def iter_batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
-        for record in self.iter_records():
-            batch.append(record)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        return batched(self.iter_records(), size)
 
 
 class JsonlStreamWriter:

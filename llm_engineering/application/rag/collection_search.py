@@ -54,13 +54,5 @@ def search_collection(
             # The dense vectors let the retriever weigh this collection against the others.
             with_vectors=[DENSE_VECTOR],
         )
-    else:
-        response = client.query_points(
-            collection_name=name,
-            query=dense,
-            using=DENSE_VECTOR,
-            query_filter=query_filter,
-            limit=limit,
-            with_payload=True,
-        )
-    return [chunk_class.from_record(point) for point in response.points]
+        return [chunk_class.from_record(point) for point in response.points]
+    return chunk_class.search(dense, limit=limit, query_filter=query_filter)
