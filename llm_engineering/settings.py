@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     DATABASE_TIMEOUT_MS: int = 5000
     EMBEDDED_MONGO_PORT: int = 0  # 0 -> a free loopback port, remembered under MOODSWARM_HOME
 
-    # Qdrant: unset -> qdrant-client local mode under MOODSWARM_HOME.
+    # Vector store: QDRANT_URL unset -> the embedded store (Qdrant's engine in-process) under MOODSWARM_HOME.
     QDRANT_URL: str | None = None
     QDRANT_API_KEY: str | None = None
 
@@ -75,7 +75,12 @@ class Settings(BaseSettings):
         return self.home / "mongodb"
 
     @property
-    def qdrant_path(self) -> Path:
+    def vector_store_path(self) -> Path:
+        return self.home / "vector_store"
+
+    @property
+    def legacy_qdrant_path(self) -> Path:
+        """Where qdrant-client's local mode kept the vectors before the embedded store replaced it."""
         return self.home / "qdrant"
 
     @property
@@ -91,7 +96,7 @@ class Settings(BaseSettings):
         return self.DATABASE_HOST is None
 
     @property
-    def uses_local_qdrant(self) -> bool:
+    def uses_embedded_vector_store(self) -> bool:
         return self.QDRANT_URL is None
 
     def embedding_batch_size(self) -> int:
@@ -114,7 +119,7 @@ class Settings(BaseSettings):
             if self.DATABASE_HOST
             else f"embedded nx-27017 ({self.mongo_data_dir})",
             "DATABASE_NAME": self.DATABASE_NAME,
-            "QDRANT": self.QDRANT_URL or f"local mode ({self.qdrant_path})",
+            "VECTOR_STORE": self.QDRANT_URL or f"embedded ({self.vector_store_path})",
             "EMBEDDING_MODEL": str(self.TEXT_EMBEDDING_MODEL_PATH or self.TEXT_EMBEDDING_MODEL_ID),
         }
 

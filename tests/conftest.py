@@ -2,7 +2,7 @@
 
 - `mongo_server`: one real nx-27017 server per session, in memory, on a free loopback port.
 - `mongo_db`: a fresh database on it for one test (pymongo over a real socket).
-- `qdrant_local`: real qdrant-client local mode in a temp folder for one test.
+- `qdrant_local`: the real embedded vector store (qdrant-edge) in a temp home for one test; yields its folder.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from llm_engineering.infrastructure.zenml_env import configure_zenml  # noqa: E4
 
 configure_zenml()
 
+from llm_engineering.infrastructure.bootstrap import bootstrap, close_vector_store  # noqa: E402
 from llm_engineering.infrastructure.db.embedded_mongo import EmbeddedMongoServer  # noqa: E402
 from llm_engineering.infrastructure.db.mongo import close_connection  # noqa: E402
-from llm_engineering.infrastructure.db.qdrant import close_qdrant_client  # noqa: E402
 from llm_engineering.settings import reset_settings  # noqa: E402
+
+bootstrap()
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "handbook_warehouse"
 
@@ -66,14 +68,14 @@ def mongo_db(mongo_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 @pytest.fixture
 def qdrant_local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Real qdrant-client local mode in a folder of this test's own."""
+    """The real embedded vector store in a home of this test's own (the name predates the embedded store)."""
     home = tmp_path / "home"
     monkeypatch.setenv("MOODSWARM_HOME", str(home))
     monkeypatch.delenv("QDRANT_URL", raising=False)
     reset_settings()
-    close_qdrant_client()
-    yield home / "qdrant"
-    close_qdrant_client()
+    close_vector_store()
+    yield home / "vector_store"
+    close_vector_store()
     reset_settings()
 
 

@@ -43,20 +43,20 @@ def test_passwords_are_redacted() -> None:
     assert "pw" not in str(settings.describe())
 
 
-def test_qdrant_folder_locked_by_another_process(qdrant_local: Path) -> None:
-    qdrant_local.mkdir(parents=True, exist_ok=True)
+def test_embedded_vector_store_locked_by_another_process(qdrant_local: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from qdrant_client import QdrantClient; c = QdrantClient(path={str(qdrant_local)!r}); "
-         "print('ready', flush=True); import time; time.sleep(60)"],
+        [sys.executable, "-c", "from llm_engineering.infrastructure.bootstrap import get_vector_store; "
+         "get_vector_store(); print('ready', flush=True); import time; time.sleep(60)"],
         stdout=subprocess.PIPE,
         text=True,
+        cwd=REPO_ROOT,
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        from llm_engineering.infrastructure.db.qdrant import get_qdrant_client
+        from llm_engineering.infrastructure.bootstrap import get_vector_store
 
         with pytest.raises(DatabaseUnavailable) as caught:
-            get_qdrant_client()
+            get_vector_store()
         message = str(caught.value)
         assert str(qdrant_local) in message and "QDRANT_URL" in message and "Stop the other" in message
     finally:

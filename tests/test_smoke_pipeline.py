@@ -36,7 +36,7 @@ def test_smoke_test_pipeline_through_the_cli(tmp_path: Path) -> None:
         # Local state landed under the chosen home, nowhere else.
         home = tmp_path / "home"
         assert (home / "zenml" / "config.yaml").exists()
-        assert (home / "qdrant").is_dir() and (home / "mongodb" / "server.json").exists()
+        assert (home / "vector_store").is_dir() and (home / "mongodb" / "server.json").exists()
         # Each step logged its findings as ZenML metadata, readable from the run.
         probe = subprocess.run(
             [sys.executable, "-c", READ_METADATA], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -46,6 +46,6 @@ def test_smoke_test_pipeline_through_the_cli(tmp_path: Path) -> None:
         assert metadata["status"] == "completed"
         assert metadata["check_embedding_model"]["dimension"] == 384
         assert metadata["check_mongodb"]["database"] == "twin"
-        assert "local mode" in metadata["check_qdrant"]["target"]
+        assert "embedded" in metadata["check_qdrant"]["target"]
     finally:
         subprocess.run([sys.executable, "-m", "tools.infra", "down"], cwd=REPO_ROOT, env=env, timeout=60)

@@ -1,4 +1,4 @@
-"""Look inside Qdrant.
+"""Look inside the vector store (embedded, or the Qdrant server at QDRANT_URL).
 
 python -m tools.qdrant_inspect list-collections
 python -m tools.qdrant_inspect collection-stats NAME
@@ -19,16 +19,18 @@ if __package__ in (None, ""):  # also runnable as `python tools/qdrant_inspect.p
 
 import click
 
-from llm_engineering.domain.base.vector import VectorBaseDocument, author_filter
+from llm_engineering.domain.base.vector import VectorBaseDocument, author_filter, field_filter
+from llm_engineering.domain.base.vector_store import DENSE_VECTOR, SPARSE_VECTOR, VectorStore
+from llm_engineering.infrastructure.bootstrap import bootstrap, get_vector_store
 
 
-def _client():  # noqa: ANN202 - QdrantClient
-    from llm_engineering.infrastructure.db.qdrant import get_qdrant_client
-
-    return get_qdrant_client()
+def _store() -> VectorStore:
+    bootstrap()
+    return get_vector_store()
 
 
 def _document_class(name: str) -> type[VectorBaseDocument]:
+    bootstrap()
     import llm_engineering.domain.cleaned_documents  # noqa: F401 - registers the collections
     import llm_engineering.domain.embedded_chunks  # noqa: F401
 
@@ -63,11 +65,8 @@ def main() -> None:
 @main.command("list-collections")
 @click.option("--json", "as_json", is_flag=True)
 def list_collections(as_json: bool) -> None:
-    client = _client()
-    rows = [
-        {"name": c.name, "points": client.count(c.name, exact=True).count} for c in client.get_collections().collections
-    ]
-    rows.sort(key=lambda row: row["name"])
+    store = _store()
+    rows = [{"name": name, "points": store.count(name)} for name in store.list_collections()]
     _emit(rows, as_json, "\n".join(f"{r['name']:<24} {r['points']:>8} points" for r in rows) or "(no collections)")
 
 
@@ -76,24 +75,22 @@ def list_collections(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def collection_stats(name: str, as_json: bool) -> None:
     document_class = _document_class(name)
-    client = _client()
-    info = client.get_collection(name)
+    info = _store().describe(name)
     authors: dict[str, int] = {}
     documents: set[str] = set()
     for document in document_class.iter_all(page_size=512):
         author = getattr(document, "author_full_name", "?")
         authors[author] = authors.get(author, 0) + 1
         documents.add(str(getattr(document, "document_id", document.id)))
-    vectors = info.config.params.vectors
     stats = {
         "name": name,
-        "points": client.count(name, exact=True).count,
+        "points": info.points,
         "documents": len(documents),
         "points_per_author": authors,
-        "dense_vectors": {k: {"size": v.size, "distance": str(v.distance)} for k, v in (vectors or {}).items()}
-        if isinstance(vectors, dict)
+        "dense_vectors": {DENSE_VECTOR: {"size": info.dense_size, "distance": info.distance}}
+        if info.dense_size
         else {},
-        "sparse_vectors": sorted((info.config.params.sparse_vectors or {}).keys()),
+        "sparse_vectors": [SPARSE_VECTOR] if info.sparse else [],
     }
     text = "\n".join(f"{key}: {value}" for key, value in stats.items())
     _emit(stats, as_json, text)
@@ -150,10 +147,7 @@ def _author_id(document_class: type[VectorBaseDocument], full_name: str) -> str:
                 return str(user.id)
     except Exception:  # noqa: BLE001 - the warehouse is optional here; Qdrant payloads carry the names
         pass
-    from qdrant_client import models
-
-    condition = models.FieldCondition(key="author_full_name", match=models.MatchValue(value=full_name))
-    found, _ = document_class.bulk_find(limit=1, query_filter=models.Filter(must=[condition]))
+    found, _ = document_class.bulk_find(limit=1, query_filter=field_filter("author_full_name", full_name))
     if found:
         return str(found[0].author_id)
     collection = document_class.get_collection_name()

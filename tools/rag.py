@@ -8,6 +8,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import tools  # noqa: F401 - the package binds the stores (composition root)
 
 import click
 

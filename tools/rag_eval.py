@@ -16,6 +16,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import tools  # noqa: F401 - the package binds the stores (composition root)
 
 import click
 
@@ -68,9 +69,9 @@ def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, de
                 misses[current].append(labelled.query)
         results[current] = summarise(per_query, latencies)
 
-    from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+    from llm_engineering.infrastructure.bootstrap import close_vector_store
 
-    close_qdrant_client()  # release the local-mode lock now, not during interpreter shutdown
+    close_vector_store()  # release the embedded store's lock now, not during interpreter shutdown
     report = {
         "queries_file": str(queries_path),
         "queries": len(queries),

@@ -16,3 +16,7 @@ class CrawlError(LLMTwinException):
 
 class InvalidBackup(LLMTwinException):
     """A warehouse backup file is malformed."""
+
+
+class CollectionMismatch(ImproperlyConfigured):
+    """A stored vector collection does not fit the current embedding model (size, distance, sparse vector)."""

@@ -73,6 +73,9 @@ class SearchResponse(BaseModel):
 
 
 def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
+    from llm_engineering.infrastructure.bootstrap import bootstrap
+
+    bootstrap()
     """The app; the retriever (and with it the stores and the model) is created on first search."""
     state: dict[str, Any] = {"retriever": retriever}
     lock = threading.Lock()
@@ -85,10 +88,10 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        from llm_engineering.infrastructure.bootstrap import close_vector_store
         from llm_engineering.infrastructure.db.mongo import close_connection
-        from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
 
-        close_qdrant_client()  # releases the local-mode folder lock for the next process
+        close_vector_store()  # releases the embedded store's lock for the next process
         close_connection()
 
     app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
@@ -105,9 +108,7 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         with lock:
             try:
                 counts = {
-                    cls.get_collection_name(): cls.client().count(cls.get_collection_name(), exact=False).count
-                    for cls in EMBEDDED_CHUNK_CLASSES
-                    if cls.collection_exists()
+                    cls.get_collection_name(): cls.count() for cls in EMBEDDED_CHUNK_CLASSES if cls.collection_exists()
                 }
             except LLMTwinException as failure:
                 return JSONResponse(status_code=503, content={"status": "unavailable", "message": str(failure)})

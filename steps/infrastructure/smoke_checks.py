@@ -29,12 +29,12 @@ def check_mongodb() -> Annotated[dict, "mongodb_status"]:
 
 @step(enable_cache=False)
 def check_qdrant() -> Annotated[dict, "qdrant_status"]:
-    from llm_engineering.infrastructure.db.qdrant import get_qdrant_client
+    from llm_engineering.infrastructure.bootstrap import get_vector_store
 
     started = time.perf_counter()
-    collections = sorted(c.name for c in get_qdrant_client().get_collections().collections)
+    collections = get_vector_store().list_collections()
     status = {
-        "target": get_settings().describe()["QDRANT"],
+        "target": get_settings().describe()["VECTOR_STORE"],
         "collections": collections,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
@@ -49,8 +49,8 @@ def check_embedding_model() -> Annotated[dict, "embedding_status"]:
     model = get_embedding_model()
     started = time.perf_counter()
     vector = model.embed(["MoodSwarm smoke test"])[0]
-    if vector.shape != (384,):
-        raise RuntimeError(f"Expected a 384-dim embedding, got shape {vector.shape}")
+    if vector.shape != (model.embedding_size,):
+        raise RuntimeError(f"Expected a {model.embedding_size}-dim embedding, got shape {vector.shape}")
     status = {
         "model_path": str(model.model_path),
         "dimension": int(vector.shape[0]),

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+from llm_engineering.infrastructure.bootstrap import close_vector_store
 from tests.feature.conftest import AUTHOR, run_feature_pipeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def test_tools_on_pipeline_output(warehouse: dict) -> None:
     run_feature_pipeline()
-    close_qdrant_client()  # local mode: one process at a time holds the storage
+    close_vector_store()  # the embedded store: one process at a time holds it
 
     analysis = _run("-m", "tools.chunk_analysis", "--json")
     assert analysis.returncode == 0, analysis.stderr[-2000:]

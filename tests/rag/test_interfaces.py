@@ -13,7 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+from llm_engineering.infrastructure.bootstrap import close_vector_store
 from llm_engineering.settings import REPO_ROOT
 from tests.rag.conftest import KnowledgeBase
 from tests.rag.fake_llm import closed_port
@@ -21,7 +21,7 @@ from tests.rag.fake_llm import closed_port
 
 @pytest.fixture
 def service(knowledge_base: KnowledgeBase) -> Iterator[str]:
-    close_qdrant_client()  # local mode allows one process: the service takes the store over
+    close_vector_store()  # the embedded store allows one process: the service takes it over
     port = closed_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.inference_service", "--port", str(port), "--log-level", "warning"],

@@ -6,6 +6,7 @@ ever fetched from a hub.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import cached_property
@@ -51,8 +52,12 @@ class EmbeddingModel:
     def tokenizer(self) -> PreTrainedTokenizerBase:
         return self.model.tokenizer
 
-    @property
+    @cached_property
     def embedding_size(self) -> int:
+        """The dense vector size, read from the model's files when they tell it (no weights loaded)."""
+        declared = _declared_dimension(self.model_path)
+        if declared is not None:
+            return declared
         size = self.model.get_embedding_dimension()
         if size is None:
             raise EmbeddingError("The embedding model does not report its dimension")
@@ -84,6 +89,18 @@ class EmbeddingModel:
         if vectors.shape[0] != len(texts):
             raise EmbeddingError(f"Asked for {len(texts)} embeddings, got {vectors.shape[0]}")
         return vectors
+
+
+def _declared_dimension(model_path: Path) -> int | None:
+    """The pooling layer's output size when no later module (a Dense layer) changes it."""
+    try:
+        modules = json.loads((model_path / "modules.json").read_text())
+        pooling = next(m for m in modules if m["type"].endswith(".Pooling"))
+        if any(m["type"].endswith(".Dense") for m in modules):
+            return None
+        return int(json.loads((model_path / pooling["path"] / "config.json").read_text())["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
 
 
 _lock = threading.Lock()

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from qdrant_client import models
-
 from llm_engineering.application.preprocessing.batching import batched
 from llm_engineering.application.preprocessing.dispatchers import (
     ChunkingDispatcher,
@@ -27,7 +25,7 @@ from llm_engineering.application.preprocessing.dispatchers import (
     category_of,
 )
 from llm_engineering.application.preprocessing.jsonl_stream import JsonlStream, JsonlStreamWriter
-from llm_engineering.domain.base.vector import VectorBaseDocument
+from llm_engineering.domain.base.vector import VectorBaseDocument, field_in_filter
 from llm_engineering.domain.cleaned_documents import (
     CleanedArticleDocument,
     CleanedDocument,
@@ -118,10 +116,8 @@ def stored_hashes(cleaned_class: type[CleanedDocument], ids: list[str]) -> dict[
     embedded_class = EMBEDDED_CLASSES[cleaned_class.get_category()]
     if not ids or not cleaned_class.collection_exists() or not embedded_class.collection_exists():
         return {}
-    records = cleaned_class.client().retrieve(
-        cleaned_class.get_collection_name(), ids=ids, with_payload=["content_hash"], with_vectors=False
-    )
-    return {str(record.id): (record.payload or {}).get("content_hash", "") for record in records}
+    records = cleaned_class.store().retrieve(cleaned_class.get_collection_name(), ids, with_payload=["content_hash"])
+    return {record.id: record.payload.get("content_hash", "") for record in records}
 
 
 def clean_documents(
@@ -236,15 +232,15 @@ def load_stream(stream: JsonlStream, progress: Progress | None = None) -> dict[s
                 progress(len(batch))
     else:
         raise LLMTwinException(f"Unknown stream kind {stream.kind!r}")
+    for name in written:
+        # Index building (when enough new points accumulated) happens here, at the end of a load.
+        VectorBaseDocument.collection_name_to_class(name).finish_load()
     return dict(written)
 
 
 def delete_chunks_of(embedded_class: type[EmbeddedChunk], document_ids: list[str | uuid.UUID]) -> None:
     if document_ids:
-        condition = models.FieldCondition(
-            key="document_id", match=models.MatchAny(any=[str(doc_id) for doc_id in document_ids])
-        )
-        embedded_class.delete(models.Filter(must=[condition]))
+        embedded_class.delete(field_in_filter("document_id", document_ids))
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,0 +1,368 @@
+"""The embedded vector store: Qdrant's own engine in-process (qdrant-edge-py), one shard folder per collection.
+
+Layout: `<root>/<collection>/` is one edge shard (write-ahead log + segments + edge_config.json), `<root>/.lock`
+holds the one-process lock. Edge builds its HNSW graph only in `optimize()`, which blocks the interpreter:
+it runs in `finish_load` (end of a bulk load), never on a request path. Segments smaller than the indexing
+threshold stay unindexed and are searched exactly, which at that size is as fast as a graph.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+from loguru import logger
+
+from llm_engineering.domain.base.vector_store import (
+    DENSE_VECTOR,
+    SPARSE_VECTOR,
+    CollectionInfo,
+    CollectionSpec,
+    Filter,
+    HasId,
+    Hit,
+    MatchAny,
+    MatchValue,
+    Point,
+    RrfFusion,
+    SparseVector,
+    VectorStore,
+)
+from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
+from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M
+
+# A segment gets an HNSW graph once its dense vectors pass this size (KB; 384-dim float32 = 1.5 KB a point, so
+# about 13k points). Below it exact search takes a few milliseconds and needs no index build.
+INDEXING_THRESHOLD_KB = 20_000
+# Filtered searches whose candidates weigh less than this (KB) scan them exactly through the payload index.
+FULL_SCAN_THRESHOLD_KB = 10_000
+# Edge needs at least one vector per shard: payload-only collections carry this unused sparse vector.
+PAYLOAD_ONLY_VECTOR = "_payload_only"
+CONFIG_FILE = "edge_config.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class EdgeVectorStore(VectorStore):
+    """Collections as edge shards under `root`; one process at a time (a lock file says which)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _take_process_lock(self.root)
+        self._shards: dict[str, qe.EdgeShard] = {}
+        self._mutex = threading.RLock()
+
+    # --- collections ---------------------------------------------------------------------------
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.match(name):
+            raise ImproperlyConfigured(f"Invalid collection name {name!r}: letters, digits, '_' and '-' only")
+        return self.root / name
+
+    def list_collections(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / CONFIG_FILE).exists())
+
+    def collection_exists(self, name: str) -> bool:
+        return (self._path(name) / CONFIG_FILE).exists()
+
+    def create_collection(self, spec: CollectionSpec) -> None:
+        path = self._path(spec.name)
+        with self._mutex:
+            if self.collection_exists(spec.name):
+                return
+            # Build it aside and rename: a crash never leaves a half-made shard under the real name.
+            staging = self.root / f".{spec.name}.creating-{uuid.uuid4().hex[:8]}"
+            shard = qe.EdgeShard.create(str(staging), _edge_config(spec))
+            for field in spec.keyword_indexes:
+                shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+            shard.flush()
+            shard.close()
+            if path.exists():  # leftovers of an interrupted drop, never a live shard (no config file)
+                shutil.rmtree(path)
+            staging.rename(path)
+
+    def describe(self, name: str) -> CollectionInfo:
+        config = json.loads((self._path(name) / CONFIG_FILE).read_text())
+        dense = (config.get("vectors") or {}).get(DENSE_VECTOR)
+        sparse = (config.get("sparse_vectors") or {}).get(SPARSE_VECTOR)
+        return CollectionInfo(
+            name=name,
+            dense_size=int(dense["size"]) if dense else None,
+            distance=str(dense["distance"]).lower() if dense else None,
+            sparse=sparse is not None,
+            sparse_idf=bool(sparse) and str(sparse.get("modifier", "")).lower() == "idf",
+            points=self._shard(name).info().points_count,
+        )
+
+    def drop_collection(self, name: str) -> None:
+        path = self._path(name)
+        with self._mutex:
+            shard = self._shards.pop(name, None)
+            if shard is not None:
+                shard.close()
+            if path.exists():
+                trash = self.root / f".{name}.dropped-{uuid.uuid4().hex[:8]}"
+                path.rename(trash)  # atomic: the collection is gone at once, the files go next
+                shutil.rmtree(trash, ignore_errors=True)
+
+    def _shard(self, name: str) -> qe.EdgeShard:
+        shard = self._shards.get(name)
+        if shard is not None:
+            return shard
+        with self._mutex:
+            if name not in self._shards:
+                if not self.collection_exists(name):
+                    raise ImproperlyConfigured(f"The vector collection {name!r} does not exist in {self.root}")
+                self._shards[name] = _load_shard(self._path(name))
+            return self._shards[name]
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def upsert(self, name: str, points: Sequence[Point]) -> None:
+        if points:
+            self._shard(name).update(qe.UpdateOperation.upsert_points([_to_edge_point(p) for p in points]))
+
+    def delete(self, name: str, query_filter: Filter) -> None:
+        self._shard(name).update(qe.UpdateOperation.delete_points_by_filter(_to_edge_filter(query_filter)))
+
+    def set_payload(self, name: str, query_filter: Filter, payload: dict[str, Any]) -> None:
+        self._shard(name).update(qe.UpdateOperation.set_payload_by_filter(_to_edge_filter(query_filter), payload))
+
+    def finish_load(self, name: str) -> None:
+        shard = self._shard(name)
+        # Returns at once unless a segment passed INDEXING_THRESHOLD_KB (or needs vacuuming after deletes).
+        if shard.optimize():
+            info = shard.info()
+            logger.info(f"Indexed {name}: {info.points_count} points in {info.segments_count} segments")
+        shard.flush()
+
+    def flush(self) -> None:
+        for shard in list(self._shards.values()):
+            shard.flush()
+
+    def close(self) -> None:
+        with self._mutex:
+            for shard in self._shards.values():
+                shard.flush()
+                shard.close()
+            self._shards.clear()
+            if self._lock_file is not None:
+                self._lock_file.close()  # closing the descriptor releases the lock
+                self._lock_file = None
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def query_dense(
+        self,
+        name: str,
+        vector: Sequence[float],
+        limit: int,
+        query_filter: Filter | None = None,
+        with_vectors: bool = False,
+        exact: bool = False,
+    ) -> list[Hit]:
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(list(vector), using=DENSE_VECTOR),
+            filter=_to_edge_filter(query_filter),
+            params=_search_params(exact),
+            with_payload=True,
+            with_vector=with_vectors,
+        )
+        return [_to_hit(point) for point in self._shard(name).query(request)]
+
+    def query_sparse(
+        self,
+        name: str,
+        vector: SparseVector,
+        limit: int,
+        query_filter: Filter | None = None,
+        with_vectors: bool = False,
+    ) -> list[Hit]:
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(_to_edge_sparse(vector), using=SPARSE_VECTOR),
+            filter=_to_edge_filter(query_filter),
+            with_payload=True,
+            with_vector=with_vectors,
+        )
+        return [_to_hit(point) for point in self._shard(name).query(request)]
+
+    def query_hybrid(
+        self,
+        name: str,
+        dense: Sequence[float],
+        sparse: SparseVector,
+        limit: int,
+        fusion: RrfFusion,
+        query_filter: Filter | None = None,
+        with_vectors: bool = False,
+        exact: bool = False,
+    ) -> list[Hit]:
+        edge_filter = _to_edge_filter(query_filter)
+        request = qe.QueryRequest(
+            limit=limit,
+            prefetches=[
+                qe.Prefetch(
+                    limit=limit,
+                    query=qe.Query.Nearest(list(dense), using=DENSE_VECTOR),
+                    filter=edge_filter,
+                    params=_search_params(exact),
+                ),
+                qe.Prefetch(
+                    limit=limit,
+                    query=qe.Query.Nearest(_to_edge_sparse(sparse), using=SPARSE_VECTOR),
+                    filter=edge_filter,
+                ),
+            ],
+            # Edge's default k is 2: always pass the project's constant.
+            query=qe.Fusion.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None),
+            filter=edge_filter,
+            with_payload=True,
+            with_vector=with_vectors,
+        )
+        return [_to_hit(point) for point in self._shard(name).query(request)]
+
+    def retrieve(
+        self, name: str, ids: Sequence[str], with_payload: bool | Sequence[str] = True, with_vectors: bool = False
+    ) -> list[Hit]:
+        if not ids:
+            return []
+        payload = with_payload if isinstance(with_payload, bool) else list(with_payload)
+        records = self._shard(name).retrieve(list(ids), with_payload=payload, with_vector=with_vectors)
+        return [_to_hit(record) for record in records]
+
+    def scroll(
+        self,
+        name: str,
+        limit: int,
+        offset: str | None = None,
+        query_filter: Filter | None = None,
+        with_payload: bool = True,
+        with_vectors: bool = False,
+    ) -> tuple[list[Hit], str | None]:
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            filter=_to_edge_filter(query_filter),
+            with_payload=with_payload,
+            with_vector=with_vectors,
+        )
+        records, next_offset = self._shard(name).scroll(request)
+        return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
+
+    def count(self, name: str, query_filter: Filter | None = None) -> int:
+        return self._shard(name).count(qe.CountRequest(exact=True, filter=_to_edge_filter(query_filter)))
+
+
+# --- opening -----------------------------------------------------------------------------------------
+
+
+def _in_use(root: Path) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        f"The embedded vector store {root} is locked by another process (the embedded store allows one process "
+        "at a time). Stop the other MoodSwarm process (a pipeline, the inference service, qdrant_inspect), "
+        "or set QDRANT_URL to use a Qdrant server that many processes can share."
+    )
+
+
+def _take_process_lock(root: Path):  # noqa: ANN202 - an open file object
+    lock_file = open(root / ".lock", "a+")  # noqa: SIM115 - held open for the store's lifetime
+    try:
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock_file.close()
+        raise _in_use(root) from None
+    lock_file.seek(0)
+    lock_file.truncate()
+    lock_file.write(f"{os.getpid()}\n")
+    lock_file.flush()
+    return lock_file
+
+
+def _load_shard(path: Path) -> qe.EdgeShard:
+    try:
+        return qe.EdgeShard.load(str(path))
+    except Exception as error:  # the binding raises plain Exception with the engine's message
+        if "WouldBlock" in str(error) or "lock" in str(error).lower():
+            raise _in_use(path.parent) from None
+        raise DatabaseUnavailable(f"Cannot open the vector collection at {path}: {error}") from error
+
+
+def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
+    if spec.dense_size is None:
+        return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()})
+    return qe.EdgeConfig(
+        vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=spec.dense_size, distance=qe.Distance.Cosine)},
+        sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        hnsw_config=qe.HnswIndexConfig(
+            m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_THRESHOLD_KB
+        ),
+        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
+    )
+
+
+def _search_params(exact: bool) -> qe.SearchParams:
+    return qe.SearchParams(hnsw_ef=HNSW_EF, exact=exact)
+
+
+# --- translation -------------------------------------------------------------------------------------
+
+
+def _to_edge_sparse(vector: SparseVector) -> qe.SparseVector:
+    return qe.SparseVector(indices=list(vector.indices), values=list(vector.values))
+
+
+def _to_edge_point(point: Point) -> qe.Point:
+    vectors: dict[str, Any] = {}
+    if point.dense is not None:
+        vectors[DENSE_VECTOR] = point.dense
+    if point.sparse is not None:
+        vectors[SPARSE_VECTOR] = _to_edge_sparse(point.sparse)
+    return qe.Point(id=point.id, vector=vectors, payload=point.payload)
+
+
+def _to_edge_condition(condition: MatchValue | MatchAny | HasId) -> Any:
+    if isinstance(condition, MatchValue):
+        return qe.FieldCondition(key=condition.key, match=qe.MatchValue(condition.value))
+    if isinstance(condition, MatchAny):
+        return qe.FieldCondition(key=condition.key, match=qe.MatchAny(list(condition.values)))
+    if isinstance(condition, HasId):
+        return qe.HasIdCondition(set(condition.ids))
+    raise TypeError(f"Unsupported filter condition {condition!r}")
+
+
+def _to_edge_filter(query_filter: Filter | None) -> qe.Filter | None:
+    if query_filter is None:
+        return None
+    return qe.Filter(
+        must=[_to_edge_condition(c) for c in query_filter.must] or None,
+        should=[_to_edge_condition(c) for c in query_filter.should] or None,
+        must_not=[_to_edge_condition(c) for c in query_filter.must_not] or None,
+    )
+
+
+def _to_hit(point: Any) -> Hit:  # qe.ScoredPoint or qe.Record
+    dense, sparse = None, None
+    vectors = point.vector
+    if isinstance(vectors, dict):
+        dense = vectors.get(DENSE_VECTOR)
+        edge_sparse = vectors.get(SPARSE_VECTOR)
+        if edge_sparse is not None:
+            sparse = SparseVector(tuple(edge_sparse.indices), tuple(float(v) for v in edge_sparse.values))
+    return Hit(
+        id=str(point.id),
+        payload=dict(point.payload or {}),
+        score=getattr(point, "score", None),
+        dense=list(dense) if dense is not None else None,
+        sparse=sparse,
+    )
