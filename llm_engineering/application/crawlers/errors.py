@@ -23,3 +23,7 @@ class EmptyPage(CrawlError):
 def http_status_error(status: int, url: str) -> CrawlError:
     message = f"HTTP {status} from {url}"
     return TransientCrawlError(message) if status in TRANSIENT_HTTP_STATUSES else CrawlError(message)
+
+
+class PaywalledPreview(CrawlError):
+    """Only the free preview of a member-only or paid-subscriber article: never stored as the article."""

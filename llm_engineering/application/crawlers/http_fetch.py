@@ -1,19 +1,40 @@
-"""One GET for server-rendered pages, with errors sorted into transient (retried) and permanent."""
+"""One GET for server-rendered pages, with errors sorted into transient (retried) and permanent.
+
+Every hop of a redirect chain is checked against the run's network policy before it is requested.
+"""
 
 from __future__ import annotations
 
 import httpx
 
 from llm_engineering.application.crawlers.errors import TransientCrawlError, http_status_error
+from llm_engineering.application.crawlers.network import NetworkPolicy
+from llm_engineering.domain.exceptions import CrawlError
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) MoodSwarm-crawler/0.1 (+https://github.com/moodswarm)"
+MAX_REDIRECTS = 10
 
 
-def fetch_html(url: str, timeout_s: float) -> str:
+def fetch_html(url: str, timeout_s: float, network: NetworkPolicy | None = None) -> str:
+    policy = network or NetworkPolicy()
+
+    def check_request(request: httpx.Request) -> None:
+        policy.check(str(request.url))
+
+    client = httpx.Client(
+        timeout=timeout_s,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers={"User-Agent": USER_AGENT},
+        event_hooks={"request": [check_request]},
+    )
     try:
-        response = httpx.get(url, timeout=timeout_s, follow_redirects=True, headers={"User-Agent": USER_AGENT})
+        with client:
+            response = client.get(url)
     except httpx.TimeoutException as error:
         raise TransientCrawlError(f"timed out after {timeout_s:g}s fetching {url} ({type(error).__name__})") from None
+    except httpx.TooManyRedirects:
+        raise CrawlError(f"more than {MAX_REDIRECTS} redirects fetching {url}") from None
     except httpx.TransportError as error:
         raise TransientCrawlError(f"network error fetching {url}: {error or type(error).__name__}") from None
     if response.status_code >= 400:

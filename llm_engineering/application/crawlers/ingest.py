@@ -11,10 +11,12 @@ from typing import Any
 from loguru import logger
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from llm_engineering.application.crawlers.canonical import link_identity
 from llm_engineering.application.crawlers.dispatcher import CrawlerDispatcher
 from llm_engineering.application.crawlers.errors import TransientCrawlError
 from llm_engineering.application.crawlers.links import MalformedLink, ParsedLink, parse_link
-from llm_engineering.domain.documents import UserDocument
+from llm_engineering.application.crawlers.refresh_guard import kept_reason, truncated_reason
+from llm_engineering.domain.documents import Document, RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import CrawlError
 
 
@@ -101,17 +103,24 @@ def crawl_link(
     started = time.perf_counter()
     crawler_name = dispatcher.crawler_name_for(link)
     result = LinkResult(link=link.url, domain=link.site, crawler=crawler_name, outcome=Outcome.FAILED)
+    existing = None
     try:
         crawler = dispatcher.get_crawler(link)
         model = crawler.model
-        existing = model.find(link=link.url)
+        canonical = link.canonical(repository=issubclass(model, RepositoryDocument))
+        existing = find_by_canonical_link(model, canonical, repository=issubclass(model, RepositoryDocument))
         if existing is not None and not refresh:
             result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
             return result
         fields = _extract_with_retries(crawler, link, retry, result)
+        if existing is not None:
+            kept = truncated_reason(existing.content, fields.get("content"))
+            if kept:
+                result.outcome, result.reason, result.document_id = Outcome.ALREADY_PRESENT, kept, str(existing.id)
+                return result
         document = model(
             **({"id": existing.id} if existing is not None else {}),
-            link=link.url,
+            link=existing.link if existing is not None else canonical,  # a stored link is never respelled
             author_id=user.id,
             author_full_name=user.full_name,
             **fields,
@@ -122,17 +131,41 @@ def crawl_link(
         elif model.bulk_insert([document]) == 1:
             result.outcome = Outcome.SAVED
         else:  # another run saved this link meanwhile: the unique index kept one
-            document = model.find(link=link.url) or document
+            document = model.find(link=canonical) or document
             result.outcome = Outcome.ALREADY_PRESENT
         result.document_id = str(document.id)
     except CrawlError as error:
-        result.reason = str(error)
+        kept = kept_reason(error) if existing is not None else None
+        if kept:
+            result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
+        result.reason = kept or str(error)
     except Exception as error:  # one broken link must never abort the others
         logger.exception("Unexpected error crawling {}", link.url)
         result.reason = f"unexpected {type(error).__name__}: {error}"
     finally:
         result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def find_by_canonical_link(model: type[Document], canonical: str, repository: bool = False) -> Document | None:
+    """The stored document for this link under any spelling: canonical (either scheme) first, then older
+    spellings (imported backups keep their links as written) compared by their canonical form."""
+    identity = link_identity(canonical)
+    found = model.find(link={"$in": [f"https://{identity}", f"http://{identity}"]})
+    if found is not None:
+        return found
+    for record in model.collection().find({}, {"link": 1}):
+        stored = record.get("link")
+        if isinstance(stored, str) and _identity_of(stored, repository) == identity:
+            return model.find(_id=record["_id"])
+    return None
+
+
+def _identity_of(stored_link: str, repository: bool) -> str | None:
+    try:
+        return link_identity(parse_link(stored_link).canonical(repository=repository))
+    except CrawlError:
+        return None
 
 
 def _extract_with_retries(crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult) -> dict[str, Any]:

@@ -19,7 +19,7 @@ class MalformedLink(CrawlError):
 
 @dataclass(frozen=True)
 class ParsedLink:
-    url: str  # normalised: lower-case scheme and host, no fragment
+    url: str  # what is fetched: lower-case scheme and host, no fragment (the query is kept: friend links)
     scheme: str
     host: str  # lower-case, no port, no "www."-stripping
     port: int | None
@@ -32,6 +32,12 @@ class ParsedLink:
     def domain(self) -> str:
         """The host a human would name (no `www.`, no port): the platform of generic articles."""
         return self.host.removeprefix("www.")
+
+    def canonical(self, repository: bool = False) -> str:
+        """The spelling stored and looked up: one link, one document (see `canonical.py`)."""
+        from llm_engineering.application.crawlers.canonical import canonical_link
+
+        return canonical_link(self.url, repository=repository)
 
     @property
     def site(self) -> str:

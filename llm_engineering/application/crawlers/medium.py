@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bs4 import BeautifulSoup
-
+from llm_engineering.application.crawlers.article_page import ArticlePage
 from llm_engineering.application.crawlers.base import BaseCrawler
 from llm_engineering.application.crawlers.browser import BrowserSession
-from llm_engineering.application.crawlers.errors import EmptyPage, TransientCrawlError, http_status_error
-from llm_engineering.application.crawlers.html_blocks import body_blocks, page_language, strip_noise
+from llm_engineering.application.crawlers.errors import TransientCrawlError, http_status_error
+from llm_engineering.application.crawlers.html_blocks import body_blocks, strip_noise
 from llm_engineering.application.crawlers.links import ParsedLink
-from llm_engineering.application.crawlers.page_checks import BOT_CHECK_PHRASES, check_page
+from llm_engineering.application.crawlers.network import NetworkPolicy
+from llm_engineering.application.crawlers.page_checks import BOT_CHECK_PHRASES
 from llm_engineering.domain.documents import ArticleDocument
 from llm_engineering.domain.exceptions import CrawlError
 
@@ -81,7 +81,9 @@ class MediumCrawler(BaseCrawler):
         max_scroll_s: float = 20.0,
         max_scrolls: int = 60,
         page_load_timeout_s: float = 30.0,
+        network: NetworkPolicy | None = None,
     ) -> None:
+        self.network = network or NetworkPolicy()
         self.browser = browser or BrowserSession(page_load_timeout_s=page_load_timeout_s)
         self._owns_browser = browser is None
         self.content_wait_s = content_wait_s
@@ -97,10 +99,14 @@ class MediumCrawler(BaseCrawler):
     def extract(self, link: ParsedLink) -> dict[str, Any]:
         from selenium.common.exceptions import TimeoutException, WebDriverException
 
+        self.network.check(link)
         driver = self.browser.driver
         try:
             driver.get(link.url)
             state = self._wait_for_content(driver)
+            landed = str(state.get("href", ""))
+            if landed.startswith(("http://", "https://")) and landed != link.url:
+                self.network.check(landed)  # a redirect may not lead the browser into a private network
             if str(state.get("href", "")).startswith("chrome-error://"):
                 raise _network_error(driver.execute_script(_ERROR_CODE_JS) or "", link.url)
             if state["status"] and state["status"] >= 400:
@@ -116,7 +122,7 @@ class MediumCrawler(BaseCrawler):
             if "net::ERR_" not in message:
                 self.browser.close()  # the browser itself broke: the next link gets a fresh one
             raise CrawlError(f"browser error: {message.splitlines()[0] if message else type(error).__name__}") from None
-        return parse_medium_html(html, title)
+        return parse_medium_html(html, title, url=link.url)
 
     def _wait_for_content(self, driver: Any) -> dict[str, Any]:
         """Until the story's <article> has text, the page is a bot check or an error, or the wait is over."""
@@ -155,24 +161,25 @@ def _network_error(error_text: str, url: str) -> CrawlError:
     return error_class(f"network error: {code} loading {url}")
 
 
-def parse_medium_html(html: str, title: str = "") -> dict[str, Any]:
-    """Title, subtitle and body of a rendered Medium story (the page's navigation is left out)."""
-    soup = BeautifulSoup(html, "lxml")
-    page_text = soup.body.get_text(" ") if soup.body else ""
-    check_page(title, page_text, html, content=page_text)  # bot checks and error pages before anything else
-    article = soup.find("article")
-    if article is None:
-        raise EmptyPage("no <article> element: not a story page")
-    title_tag = article.select_one("h1.pw-post-title") or article.find("h1")
-    subtitle_tag = article.select_one(".pw-subtitle-paragraph")
-    if subtitle_tag is None and title_tag is not None:
-        subtitle_tag = title_tag.find_next_sibling("h2")
-    story_title = " ".join(title_tag.get_text().split()) if title_tag else title.split(" | ")[0].strip()
+def parse_medium_html(html: str, title: str = "", url: str | None = None) -> dict[str, Any]:
+    """Title, subtitle and body of a rendered Medium story (the page's navigation is left out).
+
+    When the story selectors find no body (a custom-domain or redesigned page), the main-content extraction
+    used for any article page takes over.
+    """
+    page = ArticlePage(html, url, title=title)
+    article = page.soup.find("article")
+    blocks: list[str] = []
+    title_tag = subtitle_tag = None
+    if article is not None:
+        title_tag = article.select_one("h1.pw-post-title") or article.find("h1")
+        subtitle_tag = article.select_one(".pw-subtitle-paragraph")
+        if subtitle_tag is None and title_tag is not None:
+            subtitle_tag = title_tag.find_next_sibling("h2")
+        strip_noise(article)
+        blocks = body_blocks(article, skip=(title_tag, subtitle_tag))
+    if not blocks:
+        return page.fields("medium", page.main.text, title=page.main.title, subtitle=page.main.description)
+    story_title = " ".join(title_tag.get_text().split()) if title_tag else None
     subtitle = " ".join(subtitle_tag.get_text().split()) if subtitle_tag else None
-    strip_noise(article)
-    content = "\n\n".join(body_blocks(article, skip=(title_tag, subtitle_tag)))
-    check_page(title, page_text, html, content=content)
-    return {
-        "platform": "medium",
-        "content": {"Title": story_title, "Subtitle": subtitle, "Content": content, "language": page_language(soup)},
-    }
+    return page.fields("medium", "\n\n".join(blocks), title=story_title, subtitle=subtitle)
