@@ -14,7 +14,15 @@ from llm_engineering.application.crawlers import CrawlerDispatcher, MalformedLin
 from llm_engineering.domain.exceptions import ImproperlyConfigured
 from steps.etl import crawl_links, get_or_create_user
 
-PARAMETERS = {"user_full_name", "links", "crawler_hosts", "refresh", "retry_attempts", "retry_initial_wait_s"}
+PARAMETERS = {
+    "user_full_name",
+    "links",
+    "crawler_hosts",
+    "allow_private_networks",
+    "refresh",
+    "retry_attempts",
+    "retry_initial_wait_s",
+}
 
 
 @pipeline(enable_cache=False)
@@ -25,6 +33,7 @@ def digital_data_etl(
     refresh: bool = False,
     retry_attempts: int = 3,
     retry_initial_wait_s: float = 1.0,
+    allow_private_networks: bool = False,
 ) -> str:
     user = get_or_create_user(user_full_name)
     summary = crawl_links(
@@ -34,6 +43,7 @@ def digital_data_etl(
         refresh=refresh,
         retry_attempts=retry_attempts,
         retry_initial_wait_s=retry_initial_wait_s,
+        allow_private_networks=allow_private_networks,
     )
     return summary.invocation_id
 
@@ -62,6 +72,8 @@ def load_etl_config(config_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     hosts = parameters.get("crawler_hosts") or {}
     if not isinstance(hosts, dict):
         raise ImproperlyConfigured(f"{config_path}: parameters.crawler_hosts must map crawler names to host lists")
+    if not isinstance(parameters.get("allow_private_networks", False), bool):
+        raise ImproperlyConfigured(f"{config_path}: parameters.allow_private_networks must be true or false")
     CrawlerDispatcher(hosts, factories=None)  # raises ImproperlyConfigured on an unknown crawler or bad host
     return parameters, config
 
@@ -105,6 +117,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     for result in summary["results"]:
         if result["outcome"] == "failed":
             console.print(f"[red]failed[/red] {result['link']}: {result['reason']}")
+        elif result["reason"]:  # e.g. a refresh that kept the stored copy
+            console.print(f"[yellow]{result['outcome']}[/yellow] {result['link']}: {result['reason']}")
     console.print(
         f"{summary['links']} link(s): {summary['saved']} saved, {summary['already present']} already present, "
         f"{summary['refreshed']} refreshed, {summary['failed']} failed"

@@ -20,10 +20,11 @@ def crawl_links(
     refresh: bool = False,
     retry_attempts: int = 3,
     retry_initial_wait_s: float = 1.0,
+    allow_private_networks: bool = False,
 ) -> Annotated[dict[str, Any], "crawl_summary"]:
     parsed = validate_links(links)  # malformed links fail the step before anything is crawled
     retry = RetryPolicy(attempts=retry_attempts, initial_wait_s=retry_initial_wait_s)
-    with CrawlerDispatcher(crawler_hosts) as dispatcher:
+    with CrawlerDispatcher(crawler_hosts, allow_private_networks=allow_private_networks) as dispatcher:
         summary = crawl_all(parsed, user, dispatcher, refresh=refresh, retry=retry)
     report = summary.as_dict()
     log_metadata(

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from llm_engineering.application.crawlers.network import NetworkPolicy
 from tools.local_http import LocalSiteServer, Route, make_bare_repository
 from tools.sample_site import Article, load_articles, render_blog, render_medium, render_substack
 
+# Crawlers built directly in tests reach the loopback servers below; runs allow them through crawler_hosts.
+LOOPBACK = NetworkPolicy(allow_private=True)
 BOT_CHECK_PAGES = {
     "just-a-moment.html": (
         "<!doctype html><html><head><title>Just a moment...</title></head><body>"
@@ -45,7 +48,12 @@ class LocalWeb:
     root: Path
 
     def crawler_hosts(self) -> dict[str, list[str]]:
-        return {"medium": [self.medium.netloc], "substack": [self.substack.netloc], "github": [self.git.netloc]}
+        return {
+            "medium": [self.medium.netloc],
+            "substack": [self.substack.netloc],
+            "github": [self.git.netloc],
+            "custom": [self.blog.netloc],
+        }
 
     def article_url(self, slug: str) -> str:
         article = self.articles[slug]

@@ -9,7 +9,7 @@ import pytest
 from llm_engineering.application.crawlers import CrawlerDispatcher, TransientCrawlError, parse_link
 from llm_engineering.application.crawlers.github import GithubCrawler
 from llm_engineering.domain.exceptions import CrawlError
-from tests.etl.conftest import LocalRepo, LocalWeb, closed_port, plain_clone
+from tests.etl.conftest import LOOPBACK, LocalRepo, LocalWeb, closed_port, plain_clone
 
 
 def test_repository_is_read_exactly_and_skips_what_it_must(local_web: LocalWeb, local_repo: LocalRepo) -> None:
@@ -30,12 +30,12 @@ def test_git_hooks_never_run(local_web: LocalWeb, local_repo: LocalRepo, hook_ma
     plain_clone(local_repo.url, tmp_path / "plain")
     assert hook_marker.exists(), "sanity check: a plain clone with this config runs the hook"
     hook_marker.unlink()
-    GithubCrawler().extract(parse_link(local_repo.url))
+    GithubCrawler(network=LOOPBACK).extract(parse_link(local_repo.url))
     assert not hook_marker.exists()
 
 
 def test_failed_clones_are_clear_errors(local_web: LocalWeb) -> None:
-    crawler = GithubCrawler(clone_timeout_s=30)
+    crawler = GithubCrawler(clone_timeout_s=30, network=LOOPBACK)
     with pytest.raises(CrawlError, match=r"git clone of .*/git/missing.git failed: .*(not found|404)") as missing:
         crawler.extract(parse_link(local_web.git.url("git/missing.git")))
     assert not isinstance(missing.value, TransientCrawlError)
@@ -46,7 +46,7 @@ def test_failed_clones_are_clear_errors(local_web: LocalWeb) -> None:
 
 
 def test_file_size_limit_is_configurable(local_repo: LocalRepo) -> None:
-    fields = GithubCrawler(max_file_bytes=40).extract(parse_link(local_repo.url))
+    fields = GithubCrawler(max_file_bytes=40, network=LOOPBACK).extract(parse_link(local_repo.url))
     assert set(fields["content"]) == {
         path for path, text in local_repo.files.items() if len(text.encode("utf-8")) <= 40
     }

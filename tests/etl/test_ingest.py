@@ -39,7 +39,7 @@ def test_links_are_saved_once_and_attributed(local_web: LocalWeb, local_repo: Lo
     article = ArticleDocument.find(link=links[0])
     assert article is not None and article.author_id == user.id and article.author_full_name == "Ada Quill"
     assert article.content["Content"] == local_web.articles["kubernetes-autoscaling"].content
-    repository = RepositoryDocument.find(link=local_repo.url)
+    repository = RepositoryDocument.find(link=local_repo.url.removesuffix(".git"))  # stored canonical
     assert repository is not None and repository.content == local_repo.files and repository.name == "sample-tool"
 
     second = _run(links, user, local_web.crawler_hosts())

@@ -11,7 +11,7 @@ from llm_engineering.application.crawlers import BlockedPage, TransientCrawlErro
 from llm_engineering.application.crawlers.browser import BrowserSession
 from llm_engineering.application.crawlers.medium import MediumCrawler
 from llm_engineering.domain.exceptions import CrawlError
-from tests.etl.conftest import LocalWeb, closed_port
+from tests.etl.conftest import LOOPBACK, LocalWeb, closed_port
 from tools.local_http import Route
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def medium() -> Iterator[MediumCrawler]:
     """One crawler (one browser) for the module, as in a crawl run; short waits keep failures fast."""
-    crawler = MediumCrawler(content_wait_s=3.0, page_load_timeout_s=10.0)
+    crawler = MediumCrawler(content_wait_s=3.0, page_load_timeout_s=10.0, network=LOOPBACK)
     yield crawler
     crawler.close()
 
@@ -44,7 +44,8 @@ def test_javascript_rendered_lazy_loaded_story_is_extracted_exactly(local_web: L
     article = local_web.articles["hnsw-vector-search"]
     fields = medium.extract(parse_link(local_web.medium.url("medium/hnsw-vector-search.html")))
     assert fields["platform"] == "medium"
-    assert fields["content"] == {
+    content = {key: fields["content"][key] for key in ("Title", "Subtitle", "Content", "language")}
+    assert content == {
         "Title": "Tuning HNSW Graphs for Vector Search",
         "Subtitle": "What the M, ef_construction and ef_search knobs really trade against each other",
         "Content": article.content,
@@ -60,7 +61,7 @@ def test_javascript_rendered_lazy_loaded_story_is_extracted_exactly(local_web: L
 def test_without_scrolling_the_lazy_part_is_missing(local_web: LocalWeb, medium: MediumCrawler) -> None:
     """Proves the page really lazy-loads, so the test above shows that scrolling works."""
     article = local_web.articles["bm25-ranking"]
-    lazy = MediumCrawler(medium.browser, max_scrolls=0)
+    lazy = MediumCrawler(medium.browser, max_scrolls=0, network=LOOPBACK)
     partial = lazy.extract(parse_link(local_web.medium.url("medium/bm25-ranking.html")))["content"]["Content"]
     assert article.content.startswith(partial) and len(partial) < len(article.content) / 2
     full = medium.extract(parse_link(local_web.medium.url("medium/bm25-ranking.html")))["content"]["Content"]
@@ -68,7 +69,7 @@ def test_without_scrolling_the_lazy_part_is_missing(local_web: LocalWeb, medium:
 
 
 def test_one_browser_serves_every_link_of_a_run(local_web: LocalWeb) -> None:
-    with MediumCrawler() as crawler:
+    with MediumCrawler(network=LOOPBACK) as crawler:
         for slug in ("bm25-ranking", "raft-leader-election", "hnsw-vector-search"):
             fields = crawler.extract(parse_link(local_web.medium.url(f"medium/{slug}.html")))
             assert fields["content"]["Content"] == local_web.articles[slug].content
@@ -84,7 +85,7 @@ def test_browser_quits_even_when_the_crawl_fails(local_web: LocalWeb) -> None:
     session = BrowserSession()
     try:
         with pytest.raises(BlockedPage):
-            with MediumCrawler(session, content_wait_s=2.0) as crawler:
+            with MediumCrawler(session, content_wait_s=2.0, network=LOOPBACK) as crawler:
                 crawler.extract(parse_link(local_web.medium.url("bot/just-a-moment.html")))
                 raise AssertionError("unreachable")
     finally:
@@ -121,7 +122,7 @@ def test_error_pages_and_missing_articles(local_web: LocalWeb, medium: MediumCra
 
 
 def test_slow_page_times_out_and_unreachable_host_is_transient(local_web: LocalWeb) -> None:
-    with MediumCrawler(page_load_timeout_s=1.0) as crawler:
+    with MediumCrawler(page_load_timeout_s=1.0, network=LOOPBACK) as crawler:
         with pytest.raises(TransientCrawlError, match="timed out after 1s"):
             crawler.extract(parse_link(local_web.medium.url("errors/slow.html")))
         with pytest.raises(TransientCrawlError, match="ERR_CONNECTION_REFUSED"):

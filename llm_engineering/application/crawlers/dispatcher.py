@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from llm_engineering.application.crawlers.base import BaseCrawler
 from llm_engineering.application.crawlers.links import HostPattern, ParsedLink, parse_link
+from llm_engineering.application.crawlers.network import NetworkPolicy
 from llm_engineering.domain.exceptions import ImproperlyConfigured
 
 DEFAULT_CRAWLER_HOSTS: dict[str, tuple[str, ...]] = {
@@ -16,7 +17,7 @@ DEFAULT_CRAWLER_HOSTS: dict[str, tuple[str, ...]] = {
 FALLBACK_CRAWLER = "custom"
 
 
-def _default_factories() -> dict[str, Callable[[], BaseCrawler]]:
+def _default_factories() -> dict[str, Callable[..., BaseCrawler]]:
     from llm_engineering.application.crawlers.custom_article import CustomArticleCrawler
     from llm_engineering.application.crawlers.github import GithubCrawler
     from llm_engineering.application.crawlers.medium import MediumCrawler
@@ -34,25 +35,33 @@ class CrawlerDispatcher:
     """`crawler_hosts` adds hosts to the defaults: `{"github": ["git.example.com:3000"], "medium": [...]}`.
 
     Crawlers are created on first use and kept for the whole run (the Medium crawler's browser is reused);
-    `close()` releases them. The most specific matching pattern wins; unknown hosts get the custom crawler.
+    `close()` releases them. The most specific matching pattern wins; unknown hosts get the custom crawler
+    (`custom: [...]` names hosts for it explicitly). Hosts named in `crawler_hosts` may be on a private network;
+    any other link resolving to one is refused unless `allow_private_networks` is true.
     """
 
     def __init__(
         self,
         crawler_hosts: Mapping[str, Iterable[str]] | None = None,
-        factories: Mapping[str, Callable[[], BaseCrawler]] | None = None,
+        factories: Mapping[str, Callable[..., BaseCrawler]] | None = None,
+        allow_private_networks: bool = False,
     ) -> None:
         self._factories = dict(factories) if factories is not None else _default_factories()
         self._crawlers: dict[str, BaseCrawler] = {}
         self._patterns: list[tuple[HostPattern, str]] = []
         for crawler_name, hosts in DEFAULT_CRAWLER_HOSTS.items():
             self.register(crawler_name, hosts)
+        defaults = len(self._patterns)
         for crawler_name, hosts in (crawler_hosts or {}).items():
             self.register(crawler_name, hosts)
+        self.network = NetworkPolicy(
+            allow_private=allow_private_networks,
+            allowed_hosts=tuple(pattern for pattern, _ in self._patterns[defaults:]),
+        )
 
     def register(self, crawler_name: str, hosts: Iterable[str] | None) -> None:
-        if crawler_name not in self._factories or crawler_name == FALLBACK_CRAWLER:
-            known = ", ".join(sorted(n for n in self._factories if n != FALLBACK_CRAWLER))
+        if crawler_name not in self._factories:
+            known = ", ".join(sorted(self._factories))
             raise ImproperlyConfigured(f"crawler_hosts names an unknown crawler {crawler_name!r} (known: {known})")
         if hosts is None:  # `github:` left empty in YAML
             return
@@ -72,7 +81,7 @@ class CrawlerDispatcher:
     def get_crawler(self, link: ParsedLink | str) -> BaseCrawler:
         name = self.crawler_name_for(link)
         if name not in self._crawlers:
-            self._crawlers[name] = self._factories[name]()
+            self._crawlers[name] = self._factories[name](network=self.network)
         return self._crawlers[name]
 
     def close(self) -> None:

@@ -1,10 +1,12 @@
-"""Any git host: a shallow, hook-free clone into a temp dir, then every text file kept exactly as written."""
+"""Any git host: a shallow, hook-free clone under MOODSWARM_HOME/tmp, then every text file kept exactly as written."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,10 @@ from loguru import logger
 from llm_engineering.application.crawlers.base import BaseCrawler
 from llm_engineering.application.crawlers.errors import EmptyPage, TransientCrawlError
 from llm_engineering.application.crawlers.links import ParsedLink
+from llm_engineering.application.crawlers.network import NetworkPolicy
 from llm_engineering.domain.documents import RepositoryDocument
 from llm_engineering.domain.exceptions import CrawlError
+from llm_engineering.settings import get_settings
 
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
@@ -36,50 +40,198 @@ _TRANSIENT_GIT = (
 )  # fmt: skip
 
 
+# What a dumb-HTTP (static files) server answers to a shallow clone: fall back to a full clone.
+_NO_SHALLOW = ("does not support shallow", "shallow file has changed", "server does not support --depth")
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    mode: str
+    oid: str
+
+
 class GithubCrawler(BaseCrawler):
-    """Named after the common case; it clones from any git host the dispatcher maps to it."""
+    """Named after the common case; it clones from any git host the dispatcher maps to it.
+
+    The clone has no checkout: the file list and sizes are read from git, the caps are checked, and only then
+    are the kept files' contents read (blobs over the per-file limit are not even downloaded where the server
+    supports `--filter`). Submodules and LFS content are never fetched.
+    """
 
     name = "github"
     model = RepositoryDocument
 
-    def __init__(self, max_file_bytes: int = 256 * 1024, clone_timeout_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        max_file_bytes: int = 256 * 1024,
+        clone_timeout_s: float = 300.0,
+        max_files: int = 5000,
+        max_total_bytes: int = 50 * 1024 * 1024,
+        network: NetworkPolicy | None = None,
+    ) -> None:
         self.max_file_bytes = max_file_bytes
         self.clone_timeout_s = clone_timeout_s
+        self.max_files = max_files
+        self.max_total_bytes = max_total_bytes
+        self.network = network or NetworkPolicy()
 
     def extract(self, link: ParsedLink) -> dict[str, Any]:
+        self.network.check(link)
         name = repository_name(link)
-        with tempfile.TemporaryDirectory(prefix="moodswarm-clone-") as workspace:
-            checkout = Path(workspace) / name
-            self._clone(link.url, checkout)
-            files = read_repository(checkout, self.max_file_bytes)
+        scratch = get_settings().home / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="moodswarm-clone-", dir=scratch) as workspace:
+            clone = Path(workspace) / name
+            self._clone(link.url, clone)
+            files = self._read(link.url, clone)
         if not files:
             raise EmptyPage(f"repository {link.url} has no text files to keep")
         return {"name": name, "platform": "github", "content": files}
 
     def _clone(self, url: str, destination: Path) -> None:
-        command = [
-            "git",
-            "-c", "core.hooksPath=/dev/null",  # no hook of any config may run
-            "-c", "core.symlinks=true",
-            "-c", "advice.detachedHead=false",
-            "clone", "--depth", "1", "--single-branch", "--no-tags", "--template=", "--quiet",
-            "--", url, str(destination),
-        ]  # fmt: skip
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "echo", "GCM_INTERACTIVE": "never"}
+        shallow = ["--depth", "1", "--filter", f"blob:limit={self.max_file_bytes}"]
         try:
-            result = subprocess.run(
-                command, cwd=destination.parent, env=env, capture_output=True, text=True, timeout=self.clone_timeout_s
-            )
-        except FileNotFoundError:
-            raise CrawlError("git is not installed (needed to crawl repositories)") from None
-        except subprocess.TimeoutExpired:
-            raise TransientCrawlError(f"git clone of {url} timed out after {self.clone_timeout_s:g}s") from None
+            self._git_clone(url, destination, shallow)
+        except CrawlError as error:
+            if not any(marker in str(error).lower() for marker in _NO_SHALLOW):
+                raise
+            logger.info("{} cannot be cloned shallowly (dumb HTTP?): full clone", url)
+            shutil.rmtree(destination, ignore_errors=True)
+            self._git_clone(url, destination, [])
+
+    def _git_clone(self, url: str, destination: Path, extra: list[str]) -> None:
+        command = [
+            "git", *_SAFE_CONFIG,
+            "clone", "--no-checkout", *extra, "--single-branch", "--no-tags", "--no-recurse-submodules",
+            "--template=", "--quiet", "--", url, str(destination),
+        ]  # fmt: skip
+        result = self._run(command, destination.parent, what=f"git clone of {url}")
         if result.returncode != 0:
             message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
             error_class = TransientCrawlError if any(t in message.lower() for t in _TRANSIENT_GIT) else CrawlError
             raise error_class(f"git clone of {url} failed: {message[:500]}")
         if not destination.is_dir():
             raise CrawlError(f"git clone of {url} reported success but created no checkout")
+
+    def _run(self, command: list[str], cwd: Path, what: str, stdin: bytes | None = None) -> Any:
+        try:
+            return subprocess.run(
+                command, cwd=cwd, env=_git_env(), capture_output=True, text=stdin is None, input=stdin,
+                timeout=self.clone_timeout_s,
+            )  # fmt: skip
+        except FileNotFoundError:
+            raise CrawlError("git is not installed (needed to crawl repositories)") from None
+        except subprocess.TimeoutExpired:
+            raise TransientCrawlError(f"{what} timed out after {self.clone_timeout_s:g}s") from None
+
+    def _read(self, url: str, clone: Path) -> dict[str, str]:
+        """`{relative_path: text}` of every text file worth keeping, after checking the caps."""
+        entries, skipped = self._kept_entries(url, clone)
+        sizes = self._sizes(clone, [entry.oid for entry in entries])
+        too_big = [entry for entry in entries if sizes.get(entry.oid, self.max_file_bytes + 1) > self.max_file_bytes]
+        if too_big:
+            skipped["too big"] = skipped.get("too big", 0) + len(too_big)
+            entries = [entry for entry in entries if entry not in too_big]
+        total = sum(sizes[entry.oid] for entry in entries)
+        if len(entries) > self.max_files:
+            raise CrawlError(
+                f"repository {url} is too large: {len(entries)} files to keep, over the cap of {self.max_files}"
+            )
+        if total > self.max_total_bytes:
+            raise CrawlError(
+                f"repository {url} is too large: {total} bytes of files to keep, over the cap of "
+                f"{self.max_total_bytes} bytes"
+            )
+        files: dict[str, str] = {}
+        for entry, data in zip(entries, self._contents(clone, [entry.oid for entry in entries]), strict=True):
+            text = _decode_text(data)
+            if text is None:
+                skipped["binary"] = skipped.get("binary", 0) + 1
+                continue
+            files[entry.path] = text
+        if skipped:
+            logger.debug("Skipped files in {}: {}", clone.name, skipped)
+        return files
+
+    def _kept_entries(self, url: str, clone: Path) -> tuple[list[TreeEntry], dict[str, int]]:
+        result = self._run(["git", *_SAFE_CONFIG, "ls-tree", "-r", "-z", "--full-tree", "HEAD"], clone, "git ls-tree")
+        if result.returncode != 0:
+            raise CrawlError(f"could not list the files of {url}: {' '.join(result.stderr.split())[:300]}")
+        entries: list[TreeEntry] = []
+        skipped: dict[str, int] = {}
+        for record in filter(None, result.stdout.split("\0")):
+            meta, path = record.split("\t", 1)
+            mode, _kind, oid = meta.split()
+            reason = _skip_reason(path, mode)
+            if reason:
+                skipped[reason] = skipped.get(reason, 0) + 1
+            else:
+                entries.append(TreeEntry(path=path, mode=mode, oid=oid))
+        return entries, skipped
+
+    def _sizes(self, clone: Path, oids: list[str]) -> dict[str, int]:
+        """Sizes of the blobs present locally; blobs a `--filter` left on the server are absent (too big)."""
+        missing = self._run(
+            ["git", *_SAFE_CONFIG, "rev-list", "--objects", "--missing=print", "HEAD"], clone, "git rev-list"
+        )
+        absent = {line[1:].strip() for line in missing.stdout.splitlines() if line.startswith("?")}
+        present = [oid for oid in dict.fromkeys(oids) if oid not in absent]
+        if not present:
+            return {}
+        result = self._run(
+            ["git", *_SAFE_CONFIG, "cat-file", "--batch-check=%(objectname) %(objectsize)"],
+            clone, "git cat-file", stdin="\n".join(present).encode() + b"\n",
+        )  # fmt: skip
+        sizes: dict[str, int] = {}
+        for line in result.stdout.decode().splitlines():
+            oid, _, size = line.partition(" ")
+            if size.isdigit():
+                sizes[oid] = int(size)
+        return sizes
+
+    def _contents(self, clone: Path, oids: list[str]) -> list[bytes]:
+        if not oids:
+            return []
+        result = self._run(
+            ["git", *_SAFE_CONFIG, "cat-file", "--batch"], clone, "git cat-file",
+            stdin="\n".join(oids).encode() + b"\n",
+        )  # fmt: skip
+        output, position, contents = result.stdout, 0, []
+        for _ in oids:
+            header_end = output.index(b"\n", position)
+            size = int(output[position:header_end].split()[2])
+            contents.append(output[header_end + 1 : header_end + 1 + size])
+            position = header_end + 1 + size + 1  # the blob, then its trailing newline
+        return contents
+
+
+# No hook, credential prompt, LFS smudge or submodule of any config may run.
+_SAFE_CONFIG = (
+    "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true", "-c", "advice.detachedHead=false",
+    "-c", "submodule.recurse=false", "-c", "filter.lfs.smudge=", "-c", "filter.lfs.process=",
+    "-c", "filter.lfs.required=false", "-c", "protocol.file.allow=user",
+)  # fmt: skip
+
+
+def _git_env() -> dict[str, str]:
+    return {
+        **os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "echo", "GCM_INTERACTIVE": "never",
+        "GIT_LFS_SKIP_SMUDGE": "1",
+    }  # fmt: skip
+
+
+def _skip_reason(path: str, mode: str) -> str | None:
+    if mode == "120000":
+        return "symlink"  # its target is either outside the repository (never read) or a file we already keep
+    if mode == "160000":
+        return "submodule"
+    parts = path.split("/")
+    if any(part in SKIPPED_DIRS for part in parts[:-1]):
+        return "skipped directory"
+    if parts[-1] in LOCK_FILES:
+        return "lock file"
+    return None
 
 
 def repository_name(link: ParsedLink) -> str:
@@ -92,45 +244,8 @@ def repository_name(link: ParsedLink) -> str:
     return name
 
 
-def read_repository(root: Path, max_file_bytes: int) -> dict[str, str]:
-    """`{relative_path: text}` for every text file worth keeping, in path order."""
-    root = root.resolve()
-    files: dict[str, str] = {}
-    skipped: dict[str, int] = {}
-    for directory, dir_names, file_names in os.walk(root, followlinks=False):
-        dir_names[:] = sorted(d for d in dir_names if d not in SKIPPED_DIRS and not os.path.islink(Path(directory, d)))
-        for file_name in sorted(file_names):
-            path = Path(directory, file_name)
-            reason = _skip_reason(root, path, max_file_bytes)
-            if reason:
-                skipped[reason] = skipped.get(reason, 0) + 1
-                continue
-            text = _read_text(path)
-            if text is None:
-                skipped["binary"] = skipped.get("binary", 0) + 1
-                continue
-            files[path.relative_to(root).as_posix()] = text
-    if skipped:
-        logger.debug("Skipped files in {}: {}", root.name, skipped)
-    return files
-
-
-def _skip_reason(root: Path, path: Path, max_file_bytes: int) -> str | None:
-    if path.is_symlink():
-        # A link's target is either outside the clone (never read) or a file we already keep.
-        return "symlink"
-    if path.name in LOCK_FILES:
-        return "lock file"
-    if not path.is_file():
-        return "not a regular file"
-    if path.stat().st_size > max_file_bytes:
-        return "too big"
-    return None
-
-
-def _read_text(path: Path) -> str | None:
+def _decode_text(data: bytes) -> str | None:
     """The file's exact text, or None for binary content (NUL bytes or not valid UTF-8)."""
-    data = path.read_bytes()
     if b"\x00" in data[:SNIFF_BYTES]:
         return None
     try:
