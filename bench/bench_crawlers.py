@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SE_OFFLINE", "true")
 
-from llm_engineering.application.crawlers.network import ALLOW_ALL
 from llm_engineering.application.crawlers.custom_article import CustomArticleCrawler  # noqa: E402
 from llm_engineering.application.crawlers.links import parse_link  # noqa: E402
 from llm_engineering.application.crawlers.medium import MediumCrawler  # noqa: E402
+from llm_engineering.application.crawlers.network import ALLOW_ALL  # noqa: E402
 from tools.local_http import LocalSiteServer  # noqa: E402
 from tools.sample_site import Article, load_articles, render_blog, render_medium  # noqa: E402
 
