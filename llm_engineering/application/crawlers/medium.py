@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bs4 import BeautifulSoup
+
 from llm_engineering.application.crawlers.article_page import ArticlePage
 from llm_engineering.application.crawlers.base import BaseCrawler
 from llm_engineering.application.crawlers.browser import BrowserSession
-from llm_engineering.application.crawlers.errors import TransientCrawlError, http_status_error
+from llm_engineering.application.crawlers.errors import BlockedPage, TransientCrawlError, http_status_error
 from llm_engineering.application.crawlers.html_blocks import body_blocks, strip_noise
 from llm_engineering.application.crawlers.links import ParsedLink
 from llm_engineering.application.crawlers.network import NetworkPolicy
-from llm_engineering.application.crawlers.page_checks import BOT_CHECK_PHRASES
+from llm_engineering.application.crawlers.page_checks import BOT_CHECK_PHRASES, bot_check_reason
+from llm_engineering.application.crawlers.paywall import visible_text
 from llm_engineering.domain.documents import ArticleDocument
 from llm_engineering.domain.exceptions import CrawlError
 
@@ -110,7 +113,9 @@ class MediumCrawler(BaseCrawler):
             if str(state.get("href", "")).startswith("chrome-error://"):
                 raise _network_error(driver.execute_script(_ERROR_CODE_JS) or "", link.url)
             if state["status"] and state["status"] >= 400:
-                raise http_status_error(int(state["status"]), link.url)
+                # A challenge page answers 403/503: say it is a bot check, not just a status.
+                reason = bot_check_reason(driver.title, visible_text(BeautifulSoup(driver.page_source, "lxml")))
+                raise BlockedPage(reason) if reason else http_status_error(int(state["status"]), link.url)
             self._scroll_to_end(driver)
             html, title = driver.page_source, driver.title
         except TimeoutException:
