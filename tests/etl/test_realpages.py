@@ -11,8 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from llm_engineering.application.crawlers import BlockedPage, CrawlerDispatcher, Outcome, crawl_link, parse_link
+from llm_engineering.application.crawlers.dispatcher import _default_factories
 from llm_engineering.application.crawlers.errors import PaywalledPreview
 from llm_engineering.application.crawlers.ingest import RetryPolicy
+from llm_engineering.application.crawlers.medium import MediumCrawler
 from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from tests.etl import realpages
 from tools.local_http import Route
@@ -24,6 +26,7 @@ pytestmark = [
 ENTRIES = realpages.manifest()
 ARTICLES = [entry for entry in ENTRIES if entry["kind"] != "botcheck"]
 NO_RETRY = RetryPolicy(attempts=1)
+OFFLINE_RESOLVER = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +38,13 @@ def web() -> Iterator[realpages.RealPagesWeb]:
 
 @pytest.fixture(scope="module")
 def dispatcher(web: realpages.RealPagesWeb) -> Iterator[CrawlerDispatcher]:
-    """One dispatcher, so one browser, for the whole module (as in a crawl run)."""
-    with CrawlerDispatcher(web.crawler_hosts()) as dispatcher:
+    """One dispatcher, so one browser, for the whole module (as in a crawl run). The saved pages still name
+    their sites' scripts; Chromium resolves no name but loopback, so it never waits on the internet."""
+    factories = {
+        **_default_factories(),
+        "medium": lambda network: MediumCrawler(network=network, chromium_arguments=(OFFLINE_RESOLVER,)),
+    }
+    with CrawlerDispatcher(web.crawler_hosts(), factories=factories) as dispatcher:
         yield dispatcher
 
 
@@ -124,7 +132,11 @@ def _truncated(html: str) -> str:
 @pytest.mark.parametrize(
     ("entry_prefix", "new_copy", "reason"),
     [
-        ("medium-walmart", lambda html: _preview_of(html), r"new copy is unusable \(paywalled preview \(\d+ characters"),
+        (
+            "medium-walmart",
+            lambda html: _preview_of(html),
+            r"new copy is unusable \(paywalled preview \(\d+ characters",
+        ),
         ("substack-garymarcus", lambda html: realpages.read_page(_entry("medium-cloudflare")), r"bot check page"),
         ("gregoryszorc", lambda html: "<html><head><title>Blog</title></head><body><p></p></body></html>", r"empty"),
         ("josephg", _truncated, r"new copy looks truncated \(\d+ vs \d+ characters\)"),

@@ -81,8 +81,9 @@ ACTIVITY_TRACKER_JS = """
 
 
 class BrowserSession:
-    def __init__(self, page_load_timeout_s: float = 30.0) -> None:
+    def __init__(self, page_load_timeout_s: float = 30.0, extra_arguments: tuple[str, ...] = ()) -> None:
         self.page_load_timeout_s = page_load_timeout_s
+        self.extra_arguments = extra_arguments  # e.g. tests keep Chromium off the internet with resolver rules
         self._driver: WebDriver | None = None
         self._profile_dir: str | None = None
         self.starts = 0  # how many browsers this session launched (the benchmark and tests read it)
@@ -111,7 +112,7 @@ class BrowserSession:
         self._profile_dir = tempfile.mkdtemp(prefix="moodswarm-chromium-")
         options = webdriver.ChromeOptions()
         options.binary_location = str(settings.CHROMIUM_BINARY)
-        for argument in (*CHROMIUM_ARGUMENTS, f"--user-data-dir={self._profile_dir}"):
+        for argument in (*CHROMIUM_ARGUMENTS, *self.extra_arguments, f"--user-data-dir={self._profile_dir}"):
             options.add_argument(argument)
         options.page_load_strategy = "eager"  # DOM ready is enough: we wait for the content ourselves
         try:

@@ -85,9 +85,12 @@ class MediumCrawler(BaseCrawler):
         max_scrolls: int = 60,
         page_load_timeout_s: float = 30.0,
         network: NetworkPolicy | None = None,
+        chromium_arguments: tuple[str, ...] = (),
     ) -> None:
         self.network = network or NetworkPolicy()
-        self.browser = browser or BrowserSession(page_load_timeout_s=page_load_timeout_s)
+        self.browser = browser or BrowserSession(
+            page_load_timeout_s=page_load_timeout_s, extra_arguments=chromium_arguments
+        )
         self._owns_browser = browser is None
         self.content_wait_s = content_wait_s
         self.scroll_quiet_s = scroll_quiet_s
