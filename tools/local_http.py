@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     responses: list[tuple[int, str]] | None = None
     hits: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Location": ...} for a redirect
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -74,6 +75,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", route.content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in route.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
