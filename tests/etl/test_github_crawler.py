@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from llm_engineering.application.crawlers import CrawlerDispatcher, TransientCrawlError, parse_link
+from llm_engineering.application.crawlers import (
+    CrawlerDispatcher,
+    Outcome,
+    RetryPolicy,
+    TransientCrawlError,
+    crawl_links,
+    parse_link,
+    validate_links,
+)
+from llm_engineering.application.crawlers.dispatcher import _default_factories
 from llm_engineering.application.crawlers.github import GithubCrawler
+from llm_engineering.domain.documents import RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import CrawlError
 from tests.etl.conftest import LOOPBACK, LocalRepo, LocalWeb, closed_port, plain_clone
 
@@ -50,3 +62,47 @@ def test_file_size_limit_is_configurable(local_repo: LocalRepo) -> None:
     assert set(fields["content"]) == {
         path for path, text in local_repo.files.items() if len(text.encode("utf-8")) <= 40
     }
+
+
+def _moodswarm_tmp() -> Path:
+    from llm_engineering.settings import get_settings
+
+    return get_settings().home / "tmp"
+
+
+def test_dumb_http_servers_get_a_full_clone(local_web: LocalWeb, local_repo: LocalRepo, tmp_path: Path) -> None:
+    """A static-file ("dumb HTTP") server cannot answer a shallow clone: the crawler falls back to a full one."""
+    git_root = local_web.git.git_root
+    assert git_root is not None
+    dumb = local_web.root / "dumb" / "sample-tool.git"
+    if not dumb.exists():
+        shutil.copytree(git_root / "sample-tool.git", dumb)
+        subprocess.run(["git", "update-server-info"], cwd=dumb, check=True, capture_output=True, timeout=60)
+    url = local_web.blog.url("dumb/sample-tool.git")  # served as plain files, no git http-backend
+    shallow = subprocess.run(
+        ["git", "clone", "--depth", "1", "--quiet", url, str(tmp_path / "shallow")], capture_output=True, text=True
+    )
+    assert shallow.returncode != 0 and "shallow" in shallow.stderr, "sanity check: the server is dumb"
+    fields = GithubCrawler(network=LOOPBACK).extract(parse_link(url))
+    assert fields["content"] == local_repo.files
+    assert list(_moodswarm_tmp().iterdir()) == [], "no clone is left behind"
+
+
+def test_repositories_over_the_caps_fail_before_anything_is_read(local_repo: LocalRepo) -> None:
+    with pytest.raises(CrawlError, match=r"is too large: 7 files, over the cap of 3 files$"):
+        GithubCrawler(max_files=3, network=LOOPBACK).extract(parse_link(local_repo.url))
+    with pytest.raises(CrawlError, match=r"is too large: \d+ bytes in files, over the cap of 100 bytes$"):
+        GithubCrawler(max_total_bytes=100, network=LOOPBACK).extract(parse_link(local_repo.url))
+    assert list(_moodswarm_tmp().iterdir()) == [], "a failed crawl leaves no clone behind either"
+
+
+def test_a_repository_over_the_cap_is_a_failure_end_to_end(
+    local_web: LocalWeb, local_repo: LocalRepo, mongo_db: str
+) -> None:
+    factories = {**_default_factories(), "github": lambda network: GithubCrawler(max_files=3, network=network)}
+    user = UserDocument.get_or_create(first_name="Ada", last_name="Quill")
+    with CrawlerDispatcher(local_web.crawler_hosts(), factories=factories) as dispatcher:
+        summary = crawl_links(validate_links([local_repo.url]), user, dispatcher, retry=RetryPolicy(attempts=1))
+    result = summary.results[0]
+    assert result.outcome is Outcome.FAILED and result.reason.endswith("7 files, over the cap of 3 files")
+    assert RepositoryDocument.estimated_count() == 0

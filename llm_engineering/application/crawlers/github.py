@@ -136,12 +136,11 @@ class GithubCrawler(BaseCrawler):
         total = sum(sizes[entry.oid] for entry in entries)
         if len(entries) > self.max_files:
             raise CrawlError(
-                f"repository {url} is too large: {len(entries)} files to keep, over the cap of {self.max_files}"
+                f"repository {url} is too large: {len(entries)} files, over the cap of {self.max_files} files"
             )
         if total > self.max_total_bytes:
             raise CrawlError(
-                f"repository {url} is too large: {total} bytes of files to keep, over the cap of "
-                f"{self.max_total_bytes} bytes"
+                f"repository {url} is too large: {total} bytes in files, over the cap of {self.max_total_bytes} bytes"
             )
         files: dict[str, str] = {}
         for entry, data in zip(entries, self._contents(clone, [entry.oid for entry in entries]), strict=True):
