@@ -6,6 +6,7 @@ import uuid
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.preprocessing import CleaningDispatcher
+from llm_engineering.application.preprocessing.code_cleaning import clean_repository_files
 from llm_engineering.application.preprocessing.markup import clean_markdown
 from llm_engineering.application.preprocessing.text_normalization import normalize_unicode
 from llm_engineering.domain.cleaned_documents import CleanedArticleDocument, CleanedRepositoryDocument
@@ -43,9 +44,45 @@ def test_markup_noise_goes_words_stay() -> None:
 
 
 def test_a_long_menu_list_is_dropped_but_a_short_list_stays() -> None:
-    menu = "\n\n".join(f"* Menu entry {i}" for i in range(12))
-    cleaned = clean_markdown(f"Intro sentence.\n\n{menu}\n\n* first point\n* second point\n\nOutro.")
-    assert "Menu entry" not in cleaned and "* first point\n* second point" in cleaned
+    menu = "\n\n".join(f"* [Menu entry {i}](/section-{i})" for i in range(12))
+    one_block = "\n".join(f"* [Topic {i}](https://site.example/t/{i})" for i in range(11))
+    cleaned = clean_markdown(f"Intro sentence.\n\n{menu}\n\n{one_block}\n\n* first point\n* second point\n\nOutro.")
+    assert "Menu entry" not in cleaned and "Topic" not in cleaned and "* first point\n* second point" in cleaned
+
+
+def test_a_readme_feature_list_is_content_not_a_menu() -> None:
+    features = "\n".join(f"- Feature number {i}" for i in range(10))
+    one_per_paragraph = "\n\n".join(f"* Step {i}" for i in range(12))
+    cleaned = clean_markdown(f"# Tool\n\nFeatures:\n\n{features}\n\nSteps:\n\n{one_per_paragraph}\n")
+    assert features in cleaned and "* Step 0" in cleaned and "* Step 11" in cleaned
+
+
+def test_identifiers_keep_their_underscores_while_emphasis_goes() -> None:
+    cleaned = clean_markdown(
+        "Override __init__ and `__repr__`, keep _private helpers, call snake_case_names, read my__dunder__ "
+        "and __all__. This is _italic_ and **bold**."
+    )
+    for identifier in ("__init__", "__repr__", "_private", "snake_case_names", "my__dunder__", "__all__"):
+        assert identifier in cleaned, identifier
+    assert "This is italic and bold." in cleaned
+
+
+def test_code_files_named_like_licences_are_code_and_extensionless_build_files_are_code() -> None:
+    files = {
+        "license_check.py": "def check(text):\n    return 'MIT' in text  # copyright header scan\n",
+        "src/notice.ts": "export const notice = (m: string) => console.log(m);\n",
+        "copying.c": "int copy(int *a, int *b) { *a = *b; return 0; }\n",
+        "LICENSE": "MIT License\n\nCopyright (c) 2024 Ada\n\nPermission is hereby granted...\n",
+        "COPYING.md": "GNU General Public License v3\n",
+        "Dockerfile": "FROM python:3.11-slim\nRUN pip install  -r requirements.txt\n",
+        "Makefile": "test:\n\tpytest -q  # run *all* tests\n",
+        "bin/deploy": '#!/usr/bin/env bash\nset -euo pipefail\necho "__deploy__ *now*"\n',
+    }
+    text, fates = clean_repository_files(files)
+    assert fates["license"] == 2 and fates["kept"] == 6
+    for path in ("license_check.py", "src/notice.ts", "copying.c", "Dockerfile", "Makefile", "bin/deploy"):
+        assert f"==> {path} <==\n{files[path].rstrip()}" in text, path  # byte for byte: code is not prose
+    assert "Permission is hereby" not in text and "GNU General" not in text
 
 
 def test_repository_cleaning_keeps_code_as_code() -> None:

@@ -12,7 +12,20 @@ from llm_engineering.application.preprocessing.text_normalization import normali
 FILE_HEADER = "==> {path} <=="
 FILE_HEADER_PATTERN = r"^==> .+ <==$"
 
-_LICENSE_FILES = re.compile(r"^(licen[cs]e|copying|notice|unlicense|patents)([._-].*)?$", re.IGNORECASE)
+# LICENSE, COPYING.md, LICENSE-MIT, NOTICE.txt... but never code that merely starts so (license_check.py,
+# notice.ts, copying.c): decided by the exact name, a non-code suffix and licence-like content.
+_LICENSE_NAMES = re.compile(r"^(licen[cs]e|copying|notice|unlicense|patents|copyright)([.-][\w.-]*)?$", re.IGNORECASE)
+_CODE_SUFFIXES = frozenset(
+    ".py .pyi .ipynb .js .jsx .mjs .cjs .ts .tsx .c .h .cc .cpp .cxx .hpp .hh .go .rs .java .kt .kts .scala .rb .php "
+    ".swift .m .mm .cs .fs .vb .sh .bash .zsh .fish .ps1 .bat .lua .pl .pm .r .jl .dart .ex .exs .erl .hs .ml .clj "
+    ".sql .html .css .scss .vue .svelte .json .yaml .yml .toml .ini .cfg .xml .gradle .cmake .mk .proto".split()
+)
+# Extensionless files that are code, not prose.
+_CODE_FILE_NAMES = re.compile(
+    r"^(dockerfile|containerfile|makefile|gnumakefile|justfile|jenkinsfile|vagrantfile|gemfile|rakefile|procfile|"
+    r"brewfile|podfile|snakefile|cmakelists\.txt|build|workspace|tiltfile|earthfile)([._-].*)?$",
+    re.IGNORECASE,
+)
 _GENERATED_FILES = re.compile(
     r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|uv\.lock|pipfile\.lock|cargo\.lock|"
     r"composer\.lock|gemfile\.lock|go\.sum)$|\.(min\.js|min\.css|map|lock|pyc|svg|ipynb_checkpoints)$",
@@ -23,7 +36,8 @@ _GENERATED_MARKER = re.compile(
 )
 _LICENSE_TEXT = re.compile(
     r"spdx-license-identifier|copyright|licensed under|permission is hereby granted|"
-    r"gnu (general|lesser) public license|apache license|mit license|all rights reserved",
+    r"gnu (general|lesser|affero) (general )?public license|apache license|mit license|all rights reserved|"
+    r"this is free and unencumbered software|mozilla public license|patent",
     re.IGNORECASE,
 )
 # "#" not followed by a letter: Python/shell comments, not C preprocessor lines like #include.
@@ -36,8 +50,7 @@ _MAX_LINE = 2000
 
 def skip_reason(path: str, text: str) -> str | None:
     """Why a file carries no meaning for retrieval (None: keep it)."""
-    name = PurePosixPath(path).name
-    if _LICENSE_FILES.match(name):
+    if is_license_file(path, text):
         return "license"
     if _GENERATED_FILES.search(path):
         return "generated"
@@ -51,6 +64,22 @@ def skip_reason(path: str, text: str) -> str | None:
     if longest > _MAX_LINE or (len(text) > 1000 and len(text) / max(len(lines), 1) > _MAX_AVERAGE_LINE):
         return "minified"
     return None
+
+
+def is_license_file(path: str, text: str) -> bool:
+    """A licence text: a licence file name (exactly, with any non-code suffix) whose content reads like one."""
+    name = PurePosixPath(path).name
+    if not _LICENSE_NAMES.match(name) or PurePosixPath(name).suffix.lower() in _CODE_SUFFIXES:
+        return False
+    return bool(_LICENSE_TEXT.search(text[:5000]))
+
+
+def is_prose_file(path: str, text: str) -> bool:
+    """Markdown/text files are prose; extensionless ones too, except build files and shebang scripts."""
+    pure = PurePosixPath(path)
+    if _CODE_FILE_NAMES.match(pure.name) or text.startswith("#!"):
+        return False
+    return pure.suffix.lower() in _PROSE_SUFFIXES
 
 
 def strip_license_header(code: str) -> str:
@@ -79,7 +108,7 @@ def clean_repository_files(files: dict | None) -> tuple[str, dict[str, int]]:
             fates[reason] = fates.get(reason, 0) + 1
             continue
         text = normalize_unicode(raw)
-        if PurePosixPath(path).suffix.lower() in _PROSE_SUFFIXES:
+        if is_prose_file(path, text):
             body = clean_markdown(text)
         else:
             body = tidy_code_whitespace(strip_license_header(text))

@@ -23,8 +23,13 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"\*\*+|(?<!\w)__+|__+(?!\w)|(?<![\w*])_(?=\S)|(?<=[^\s_])_(?![\w*])")
 _BLOCK_KEY_PREFIX = re.compile(r"^[#>*+\-\s]+", re.MULTILINE)
 _SHORT_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+.{1,60}(?<![.!?:;,])$")
-# So many tiny list items in a row is a site menu or a table of contents, not content.
+# A menu entry is nothing but a link: `* [Home](/)`. A README's feature list is words, and stays.
+_LINK_ONLY_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])?\s*(?:\[[^\]]*\]\([^)]*\)\s*[|·•]?\s*)+$")
+# So many tiny link-only list items in a row is a site menu or a table of contents, not content.
 MENU_MIN_ITEMS = 10
+# Identifiers keep their underscores (`__init__`, `_private`, `snake_case_names`, `name__`); emphasis is only
+# stripped around them. `_word_` (both sides, single) stays italics.
+_IDENTIFIER = re.compile(r"(?<!\w)(?:__[A-Za-z0-9]\w*?__|_{1,2}[A-Za-z0-9](?:\w*[A-Za-z0-9])?|[A-Za-z0-9]\w*)(?!\w)")
 _EMPTY_BULLET = re.compile(r"^(\s*(?:[*+-]|\d+[.)]))\s*$")
 _HAS_WORD = re.compile(r"[^\W_]")
 
@@ -55,18 +60,28 @@ def _clean_prose_fragment(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
     text = _URL.sub(" ", text)
     text = _HTML_TAG.sub(" ", text)
-    return _EMPHASIS.sub("", text)
+    pieces: list[str] = []
+    last = 0
+    for match in _IDENTIFIER.finditer(text):
+        if "_" not in match.group(0):
+            continue
+        pieces.append(_EMPHASIS.sub("", text[last : match.start()]))
+        pieces.append(match.group(0))
+        last = match.end()
+    pieces.append(_EMPHASIS.sub("", text[last:]))
+    return "".join(pieces)
 
 
 def clean_markdown(text: str) -> str:
     """Markdown-ish text (already NFKC-normalised) -> clean prose with code blocks intact."""
     blocks = _split_blocks(text)
     seen: set[str] = set()
-    kept: list[tuple[str, bool]] = []
+    kept: list[tuple[str, bool, bool]] = []
     for block, is_code in blocks:
         if is_code:
-            kept.append((block, True))
+            kept.append((block, True, False))
             continue
+        links_only = all(_LINK_ONLY_ITEM.match(line) for line in block.split("\n") if line.strip())
         lines = [_clean_block_line(line) for line in block.split("\n")]
         lines = [line for line in lines if line is not None]
         cleaned = collapse_prose_whitespace("\n".join(lines))
@@ -76,7 +91,7 @@ def clean_markdown(text: str) -> str:
         if key.strip("#* ") in UI_LABELS or key in seen:
             continue  # platform chrome, or a block already kept once (menus, share bars printed twice)
         seen.add(key)
-        kept.append((cleaned, False))
+        kept.append((cleaned, False, links_only))
     return "\n\n".join(block for block, _ in _drop_menus(kept)).strip()
 
 
@@ -89,8 +104,8 @@ def _clean_block_line(line: str) -> str | None:
     return cleaned.strip()
 
 
-def _drop_menus(blocks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """Remove runs of blocks made only of short list items when the run is long enough to be a menu."""
+def _drop_menus(blocks: list[tuple[str, bool, bool]]) -> list[tuple[str, bool]]:
+    """Remove runs of blocks made only of short link-only list items when the run is long enough to be a menu."""
     kept: list[tuple[str, bool]] = []
     run: list[tuple[str, bool]] = []
     items = 0
@@ -101,9 +116,13 @@ def _drop_menus(blocks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
             kept.extend(run)
         run, items = [], 0
 
-    for block, is_code in blocks:
+    for block, is_code, links_only in blocks:
         lines = block.split("\n")
-        is_short_list = not is_code and all(_SHORT_LIST_ITEM.match(line) and len(line.split()) <= 7 for line in lines)
+        is_short_list = (
+            links_only
+            and not is_code
+            and all(_SHORT_LIST_ITEM.match(line) and len(line.split()) <= 7 for line in lines)
+        )
         if is_short_list and len(lines) == 1:  # menus printed one item per paragraph
             run.append((block, is_code))
             items += 1
