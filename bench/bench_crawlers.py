@@ -63,8 +63,12 @@ def main() -> int:
         blog_links = [parse_link(server.url(f"blog/{a.slug}.html")) for a in pages]
 
         def check_medium(article: Article, fields: dict) -> None:
-            if fields["content"]["Content"] != article.content or fields["content"]["Title"] != article.title:
-                raise SystemExit(f"Wrong extraction for {article.slug}")
+            content, title = fields["content"]["Content"], fields["content"]["Title"]
+            if content != article.content or title != article.title:
+                raise SystemExit(
+                    f"Wrong extraction for {article.slug}: title {title!r}, {len(content)} of "
+                    f"{len(article.content)} characters"
+                )
 
         def one_browser() -> int:
             with MediumCrawler(network=ALLOW_ALL) as crawler:
@@ -84,13 +88,13 @@ def main() -> int:
             for article, link in zip(pages, blog_links, strict=True):
                 text = " ".join(crawler.extract(link)["content"]["Content"].split())
                 if " ".join(article.blocks[0][1].split()) not in text:
-                    raise SystemExit(f"Wrong extraction for {article.slug}")
+                    raise SystemExit(f"Wrong extraction for {article.slug}: {text[:300]!r}")
             return len(pages)
 
         results = [
             timed("medium, one browser per run", one_browser),
             timed("medium, one browser per link", browser_per_link),
-            timed("custom article crawler (AsyncHtmlLoader)", custom),
+            timed("custom article crawler (trafilatura)", custom),
         ]
 
     rates = {label: crawled / seconds for label, crawled, seconds in results}

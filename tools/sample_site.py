@@ -252,6 +252,7 @@ class SampleSite:
         return {
             "medium": [self.servers["medium"].netloc],
             "substack": [self.servers["substack"].netloc],
+            "custom": [self.servers["blog"].netloc],  # named so its loopback address is allowed
             "github": [self.servers["git"].netloc],
         }
 

@@ -107,8 +107,9 @@ def crawl_link(
     try:
         crawler = dispatcher.get_crawler(link)
         model = crawler.model
-        canonical = link.canonical(repository=issubclass(model, RepositoryDocument))
-        existing = find_by_canonical_link(model, canonical, repository=issubclass(model, RepositoryDocument))
+        repository = issubclass(model, RepositoryDocument)
+        canonical = link.canonical(repository=repository)
+        existing = find_by_canonical_link(model, canonical, repository=repository)
         if existing is not None and not refresh:
             result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
             return result

@@ -55,9 +55,12 @@ def is_banner(block: str) -> bool:
 
 
 def strip_banners(text: str) -> str:
-    """The body without its metered-paywall banner blocks (blank-line separated)."""
-    blocks = re.split(r"\n\s*\n", text)
-    return "\n\n".join(block for block in blocks if not is_banner(block.strip())).strip()
+    """The body without its metered-paywall banner blocks (blank-line separated); otherwise unchanged."""
+    pieces = re.split(r"(\n\s*\n)", text)  # blocks at even indexes, their separators between
+    if not any(is_banner(block.strip()) for block in pieces[::2]):
+        return text
+    kept = [block for block in pieces[::2] if not is_banner(block.strip())]
+    return "\n\n".join(block for block in kept if block.strip()).strip()
 
 
 def visible_text(soup: BeautifulSoup) -> str:
