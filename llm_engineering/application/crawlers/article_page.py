@@ -6,10 +6,14 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from llm_engineering.application.crawlers.errors import EmptyPage
 from llm_engineering.application.crawlers.html_blocks import page_language
 from llm_engineering.application.crawlers.main_content import MainContent, extract_main_content
 from llm_engineering.application.crawlers.page_checks import check_page
 from llm_engineering.application.crawlers.paywall import check_not_preview, strip_banners, visible_text
+
+# Fewer words than this in a fallback extraction is page furniture, not an article.
+MIN_FALLBACK_WORDS = 50
 
 
 class ArticlePage:
@@ -31,6 +35,15 @@ class ArticlePage:
         if self._main is None:
             self._main = extract_main_content(self.html, self.url)
         return self._main
+
+    def main_content_fields(self, platform: str, missing: str) -> dict[str, Any]:
+        """The fallback when a platform's selectors found no body (`missing` says which): the main content, if
+        it reads like an article (a directory listing or an app shell does not)."""
+        main = self.main
+        words = len(main.text.split())
+        if words < MIN_FALLBACK_WORDS:
+            raise EmptyPage(f"{missing} and no article-like main content ({words} words): not a story page")
+        return self.fields(platform, main.text, title=main.title, subtitle=main.description)
 
     def fields(self, platform: str, body: str, title: str | None, subtitle: str | None) -> dict[str, Any]:
         """The document fields, or a `CrawlError` for an empty body or a paywalled preview."""

@@ -56,7 +56,10 @@ let grew = 0;
   const stepStarted = performance.now();
   const before = document.body.scrollHeight;
   window.scrollTo(0, before);
-  (function check() {
+  // Scroll events are dispatched with the next rendering update: judge quietness only once the page's own
+  // scroll handlers have run (on a busy machine that can take longer than the quiet window).
+  requestAnimationFrame(() => requestAnimationFrame(check));
+  function check() {
     const now = performance.now();
     if (document.body.scrollHeight > before) {
       grew++;
@@ -65,7 +68,7 @@ let grew = 0;
     const quiet = activity.pending === 0 && now - Math.max(stepStarted, activity.lastChange) >= quietMs;
     if (quiet || now - stepStarted >= stepMs || now - started >= maxMs) return done(grew);
     setTimeout(check, 5);
-  })();
+  }
 })();
 """
 
@@ -187,7 +190,9 @@ def parse_medium_html(html: str, title: str = "", url: str | None = None) -> dic
         strip_noise(article)
         blocks = body_blocks(article, skip=(title_tag, subtitle_tag))
     if not blocks:
-        return page.fields("medium", page.main.text, title=page.main.title, subtitle=page.main.description)
+        return page.main_content_fields(
+            "medium", "no <article> element" if article is None else "no story body in <article>"
+        )
     story_title = " ".join(title_tag.get_text().split()) if title_tag else None
     subtitle = " ".join(subtitle_tag.get_text().split()) if subtitle_tag else None
     return page.fields("medium", "\n\n".join(blocks), title=story_title, subtitle=subtitle)

@@ -42,7 +42,7 @@ def parse_substack_html(html: str, platform: str, url: str | None = None) -> dic
         strip_noise(body)
         blocks = body_blocks(body, skip=(title_tag, subtitle_tag))
     if not blocks:  # not the post layout we know: the generic main content
-        return page.fields(platform, page.main.text, title=page.main.title, subtitle=page.main.description)
+        return page.main_content_fields(platform, "no post body (div.available-content)")
     title = " ".join(title_tag.get_text().split()) if title_tag else None
     subtitle = " ".join(subtitle_tag.get_text().split()) if subtitle_tag else meta_content(soup, "description")
     return page.fields(platform, "\n\n".join(blocks), title=title, subtitle=subtitle)
