@@ -10,8 +10,8 @@ from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, cra
 from llm_engineering.application.crawlers.ingest import RetryPolicy
 from llm_engineering.application.crawlers.links import HostPattern
 from llm_engineering.application.crawlers.network import NetworkPolicy, PrivateAddressRefused
-from llm_engineering.domain.documents import ArticleDocument, UserDocument
-from tests.etl.conftest import LocalWeb
+from llm_engineering.domain.documents import ArticleDocument, RepositoryDocument, UserDocument
+from tests.etl.conftest import LocalRepo, LocalWeb
 from tools.local_http import LocalSiteServer, Route
 
 FAST_RETRY = RetryPolicy(attempts=1)
@@ -99,3 +99,27 @@ def test_the_browser_refuses_a_redirect_into_a_private_network(
         crawler = dispatcher.get_crawler(url)
         with pytest.raises(PrivateAddressRefused, match=r"^refused .*secret\.html: 127\.0\.0\.1 is a private"):
             crawler.extract(parse_link(url))
+
+
+def test_a_git_redirect_into_a_private_network_fails_end_to_end(
+    local_web: LocalWeb, local_repo: LocalRepo, mongo_db: str
+) -> None:
+    """git would follow a redirect unseen: the crawler follows it first, hop by hop, and refuses this one."""
+    with LocalSiteServer(local_web.root, git_root=local_web.git.git_root) as internal_git:  # named nowhere
+        moved = local_web.git.url("git/moved-repo.git")
+        target = internal_git.url("git/sample-tool.git/info/refs?service=git-upload-pack")
+        local_web.git.routes["/git/moved-repo.git/info/refs"] = Route("", status=301, headers={"Location": target})
+        user = UserDocument.get_or_create(first_name="Ada", last_name="Quill")
+        with CrawlerDispatcher(local_web.crawler_hosts()) as dispatcher:
+            result = crawl_links(validate_links([moved]), user, dispatcher, retry=FAST_RETRY, progress=False).results[0]
+        assert result.outcome is Outcome.FAILED and result.reason.startswith(
+            f"refused {target}: 127.0.0.1 is a private network address"
+        )
+        assert internal_git.requests == [] and RepositoryDocument.estimated_count() == 0
+
+        # Named in crawler_hosts, the same redirect is followed and the repository crawled from where it moved.
+        hosts = {**local_web.crawler_hosts(), "github": [local_web.git.netloc, internal_git.netloc]}
+        with CrawlerDispatcher(hosts) as dispatcher:
+            result = crawl_links(validate_links([moved]), user, dispatcher, retry=FAST_RETRY, progress=False).results[0]
+        assert result.outcome is Outcome.SAVED, result.reason
+        assert RepositoryDocument.find(_id=result.document_id).content == local_repo.files

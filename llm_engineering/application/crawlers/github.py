@@ -14,6 +14,7 @@ from loguru import logger
 
 from llm_engineering.application.crawlers.base import BaseCrawler
 from llm_engineering.application.crawlers.errors import EmptyPage, TransientCrawlError
+from llm_engineering.application.crawlers.git_redirects import final_repository_url
 from llm_engineering.application.crawlers.links import ParsedLink
 from llm_engineering.application.crawlers.network import NetworkPolicy
 from llm_engineering.domain.documents import RepositoryDocument
@@ -81,9 +82,10 @@ class GithubCrawler(BaseCrawler):
         name = repository_name(link)
         scratch = get_settings().home / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
+        source = final_repository_url(link.url, self.network, timeout_s=min(self.clone_timeout_s, 30.0))
         with tempfile.TemporaryDirectory(prefix="moodswarm-clone-", dir=scratch) as workspace:
             clone = Path(workspace) / name
-            self._clone(link.url, clone)
+            self._clone(source, clone)
             files = self._read(link.url, clone)
         if not files:
             raise EmptyPage(f"repository {link.url} has no text files to keep")
@@ -208,6 +210,7 @@ class GithubCrawler(BaseCrawler):
 # No hook, credential prompt, LFS smudge or submodule of any config may run.
 _SAFE_CONFIG = (
     "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true", "-c", "advice.detachedHead=false",
+    "-c", "http.followRedirects=false",  # redirects were followed, and checked, by final_repository_url
     "-c", "submodule.recurse=false", "-c", "filter.lfs.smudge=", "-c", "filter.lfs.process=",
     "-c", "filter.lfs.required=false", "-c", "protocol.file.allow=user",
 )  # fmt: skip
