@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,7 @@ from llm_engineering.application.crawlers.github import GithubCrawler
 from llm_engineering.domain.documents import RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import CrawlError
 from tests.etl.conftest import LOOPBACK, LocalRepo, LocalWeb, closed_port, plain_clone
+from tools.local_http import GIT_IDENTITY
 
 
 def test_repository_is_read_exactly_and_skips_what_it_must(local_web: LocalWeb, local_repo: LocalRepo) -> None:
@@ -106,3 +108,32 @@ def test_a_repository_over_the_cap_is_a_failure_end_to_end(
     result = summary.results[0]
     assert result.outcome is Outcome.FAILED and result.reason.endswith("7 files, over the cap of 3 files")
     assert RepositoryDocument.estimated_count() == 0
+
+
+def test_submodules_and_lfs_files_are_never_fetched(local_web: LocalWeb, tmp_path: Path) -> None:
+    """A gitlink whose .gitmodules points at a server nobody runs, and an LFS pointer: neither is followed."""
+    tree = tmp_path / "with-submodule"
+    tree.mkdir()
+    (tree / "main.py").write_text("print('hello')\n")
+    unreachable = f"http://127.0.0.1:{closed_port()}/git/lib.git"
+    (tree / ".gitmodules").write_text(f'[submodule "vendor/lib"]\n\tpath = vendor/lib\n\turl = {unreachable}\n')
+    (tree / ".gitattributes").write_text("*.bin filter=lfs diff=lfs merge=lfs -text\n")
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "a" * 64 + "\nsize 123456789\n"
+    (tree / "weights.bin").write_text(pointer)
+    env = {**os.environ, **GIT_IDENTITY, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tree, env=env, check=True, capture_output=True, timeout=60)
+
+    git("init", "--quiet", "--initial-branch=main", ".")
+    git("add", "--all", ".")
+    git("update-index", "--add", "--cacheinfo", f"160000,{'b' * 40},vendor/lib")  # the submodule's commit
+    git("commit", "--quiet", "--no-verify", "-m", "with a submodule")
+    git_root = local_web.git.git_root
+    assert git_root is not None
+    bare = git_root / "with-submodule.git"
+    shutil.rmtree(bare, ignore_errors=True)
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(tree), str(bare)], env=env, check=True, timeout=60)
+    fields = GithubCrawler(network=LOOPBACK).extract(parse_link(local_web.git.url("git/with-submodule.git")))
+    assert set(fields["content"]) == {"main.py", ".gitmodules", ".gitattributes"}
+    assert list(_moodswarm_tmp().iterdir()) == []

@@ -32,6 +32,7 @@ LOCK_FILES = frozenset({
     "packages.lock.json",
 })  # fmt: skip
 SNIFF_BYTES = 8192
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 # Messages of `git clone` that mean "the network failed", not "this repository is wrong".
 _TRANSIENT_GIT = (
     "could not resolve host", "connection refused", "failed to connect", "couldn't connect to server",
@@ -146,6 +147,9 @@ class GithubCrawler(BaseCrawler):
             )
         files: dict[str, str] = {}
         for entry, data in zip(entries, self._contents(clone, [entry.oid for entry in entries]), strict=True):
+            if data.startswith(LFS_POINTER):  # the file lives in LFS storage, which is never downloaded
+                skipped["lfs pointer"] = skipped.get("lfs pointer", 0) + 1
+                continue
             text = _decode_text(data)
             if text is None:
                 skipped["binary"] = skipped.get("binary", 0) + 1
