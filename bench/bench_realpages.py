@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SE_OFFLINE", "true")
 
 from llm_engineering.application.crawlers import CrawlerDispatcher, parse_link  # noqa: E402
-from llm_engineering.application.crawlers.dispatcher import _default_factories  # noqa: E402
+from llm_engineering.application.crawlers.dispatcher import default_factories  # noqa: E402
 from llm_engineering.application.crawlers.medium import MediumCrawler  # noqa: E402
 from llm_engineering.domain.exceptions import CrawlError  # noqa: E402
 from tests.etl import realpages  # noqa: E402
@@ -33,7 +33,7 @@ def main() -> int:
         return 0
     web = realpages.RealPagesWeb.start()
     factories = {
-        **_default_factories(),
+        **default_factories(),
         "medium": lambda network: MediumCrawler(network=network, chromium_arguments=(OFFLINE_RESOLVER,)),
     }
     rows, ok = [], True

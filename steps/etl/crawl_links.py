@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from zenml import log_metadata, step
 
-from llm_engineering.application.crawlers import CrawlerDispatcher, RetryPolicy, validate_links
+from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, RetryPolicy, validate_links
 from llm_engineering.application.crawlers import crawl_links as crawl_all
 from llm_engineering.domain.documents import UserDocument
 
@@ -36,7 +36,10 @@ def crawl_links(
             "refreshed": report["refreshed"],
             "failed": report["failed"],
             "per_domain": report["per_domain"],
-            "failures": {r.link: r.reason for r in summary.results if r.reason},
+            "failures": {r.link: r.reason for r in summary.results if r.outcome is Outcome.FAILED},
+            "kept_on_refresh": {
+                r.link: r.reason for r in summary.results if r.reason and r.outcome is not Outcome.FAILED
+            },
         }
     )
     return report

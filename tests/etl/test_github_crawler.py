@@ -18,7 +18,7 @@ from llm_engineering.application.crawlers import (
     parse_link,
     validate_links,
 )
-from llm_engineering.application.crawlers.dispatcher import _default_factories
+from llm_engineering.application.crawlers.dispatcher import default_factories
 from llm_engineering.application.crawlers.github import GithubCrawler
 from llm_engineering.domain.documents import RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import CrawlError
@@ -101,7 +101,7 @@ def test_repositories_over_the_caps_fail_before_anything_is_read(local_repo: Loc
 def test_a_repository_over_the_cap_is_a_failure_end_to_end(
     local_web: LocalWeb, local_repo: LocalRepo, mongo_db: str
 ) -> None:
-    factories = {**_default_factories(), "github": lambda network: GithubCrawler(max_files=3, network=network)}
+    factories = {**default_factories(), "github": lambda network: GithubCrawler(max_files=3, network=network)}
     user = UserDocument.get_or_create(first_name="Ada", last_name="Quill")
     with CrawlerDispatcher(local_web.crawler_hosts(), factories=factories) as dispatcher:
         summary = crawl_links(validate_links([local_repo.url]), user, dispatcher, retry=RetryPolicy(attempts=1))

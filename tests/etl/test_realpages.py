@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from llm_engineering.application.crawlers import BlockedPage, CrawlerDispatcher, Outcome, crawl_link, parse_link
-from llm_engineering.application.crawlers.dispatcher import _default_factories
+from llm_engineering.application.crawlers.dispatcher import default_factories
 from llm_engineering.application.crawlers.errors import PaywalledPreview
 from llm_engineering.application.crawlers.ingest import RetryPolicy
 from llm_engineering.application.crawlers.medium import MediumCrawler
@@ -41,7 +41,7 @@ def dispatcher(web: realpages.RealPagesWeb) -> Iterator[CrawlerDispatcher]:
     """One dispatcher, so one browser, for the whole module (as in a crawl run). The saved pages still name
     their sites' scripts; Chromium resolves no name but loopback, so it never waits on the internet."""
     factories = {
-        **_default_factories(),
+        **default_factories(),
         "medium": lambda network: MediumCrawler(network=network, chromium_arguments=(OFFLINE_RESOLVER,)),
     }
     with CrawlerDispatcher(web.crawler_hosts(), factories=factories) as dispatcher:

@@ -17,7 +17,7 @@ DEFAULT_CRAWLER_HOSTS: dict[str, tuple[str, ...]] = {
 FALLBACK_CRAWLER = "custom"
 
 
-def _default_factories() -> dict[str, Callable[..., BaseCrawler]]:
+def default_factories() -> dict[str, Callable[..., BaseCrawler]]:
     from llm_engineering.application.crawlers.custom_article import CustomArticleCrawler
     from llm_engineering.application.crawlers.github import GithubCrawler
     from llm_engineering.application.crawlers.medium import MediumCrawler
@@ -46,7 +46,7 @@ class CrawlerDispatcher:
         factories: Mapping[str, Callable[..., BaseCrawler]] | None = None,
         allow_private_networks: bool = False,
     ) -> None:
-        self._factories = dict(factories) if factories is not None else _default_factories()
+        self._factories = dict(factories) if factories is not None else default_factories()
         self._crawlers: dict[str, BaseCrawler] = {}
         self._patterns: list[tuple[HostPattern, str]] = []
         for crawler_name, hosts in DEFAULT_CRAWLER_HOSTS.items():
