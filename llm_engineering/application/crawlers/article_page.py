@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 
 from llm_engineering.application.crawlers.errors import EmptyPage
 from llm_engineering.application.crawlers.html_blocks import page_language
-from llm_engineering.application.crawlers.main_content import MainContent, extract_main_content
+from llm_engineering.application.crawlers.main_content import MainContent, extract_main_content, extract_page_metadata
 from llm_engineering.application.crawlers.page_checks import check_page
 from llm_engineering.application.crawlers.paywall import check_not_preview, strip_banners, visible_text
 
@@ -28,6 +28,7 @@ class ArticlePage:
         self.text = visible_text(self.soup)
         check_page(self.title, self.text, html, content=self.text)  # bot checks and error pages first
         self._main: MainContent | None = None
+        self._metadata: MainContent | None = None
 
     @property
     def main(self) -> MainContent:
@@ -35,6 +36,16 @@ class ArticlePage:
         if self._main is None:
             self._main = extract_main_content(self.html, self.url)
         return self._main
+
+    @property
+    def metadata(self) -> MainContent:
+        """Title, description, author, date, language: from the main extraction when it ran, else on their own
+        (cheaper: platforms with their own body selectors only need these)."""
+        if self._main is not None:
+            return self._main
+        if self._metadata is None:
+            self._metadata = extract_page_metadata(self.html, self.url)
+        return self._metadata
 
     def main_content_fields(self, platform: str, missing: str) -> dict[str, Any]:
         """The fallback when a platform's selectors found no body (`missing` says which): the main content, if
@@ -50,7 +61,7 @@ class ArticlePage:
         content = strip_banners(body)
         check_page(self.title, self.text, self.html, content=content)
         check_not_preview(self.soup, content)
-        main = self.main
+        main = self.metadata
         return {
             "platform": platform,
             "content": {
