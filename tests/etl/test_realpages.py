@@ -164,3 +164,23 @@ def test_refresh_keeps_the_stored_copy_when_the_new_one_is_worse(
     route.body = html  # the good copy again: a refresh replaces it
     again = crawl_link(dispatcher, parse_link(url), user, refresh=True, retry=NO_RETRY)
     assert again.outcome is Outcome.REFRESHED and ArticleDocument.estimated_count() == 1
+
+
+def _without_platform_markup(html: str) -> str:
+    """The same page after a redesign: none of the story/post selectors the platform crawlers know."""
+    for old, new in (("available-content", "x-content"), ("body markup", "x-body"), ("<article", "<div")):
+        html = html.replace(old, new)
+    return html.replace("</article>", "</div>")
+
+
+@pytest.mark.parametrize("file_prefix", ["medium-hackernoon", "substack-garymarcus"])
+def test_platform_crawlers_fall_back_to_the_main_content(
+    web: realpages.RealPagesWeb, dispatcher: CrawlerDispatcher, file_prefix: str
+) -> None:
+    entry = _entry(file_prefix)
+    url = web.route(
+        entry["kind"], f"/redesigned-{entry['file']}", Route(_without_platform_markup(realpages.read_page(entry)))
+    )
+    body = realpages.comparable(_extract(dispatcher, url)["content"]["Content"])
+    assert [p for p in entry["must_contain"] if realpages.comparable(p) not in body] == []
+    assert [p for p in entry["must_not_contain"] if realpages.comparable(p) in body] == []
