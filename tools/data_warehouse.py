@@ -24,6 +24,7 @@ import click
 from loguru import logger
 from pydantic import ValidationError
 
+from llm_engineering.application.crawlers.canonical import stored_link_identity
 from llm_engineering.domain.base.nosql import NoSQLBaseDocument
 from llm_engineering.domain.documents import ArticleDocument, PostDocument, RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import InvalidBackup
@@ -133,6 +134,26 @@ def _check_unique_clashes(path: Path, documents: list[NoSQLBaseDocument]) -> Non
                 )
 
 
+def _check_canonical_clashes(path: Path, documents: list[NoSQLBaseDocument]) -> None:
+    """Another spelling of a stored link (`…/repo.git` for `…/repo`, `?source=rss`) is the same document."""
+    if not documents or isinstance(documents[0], UserDocument):
+        return
+    repository = isinstance(documents[0], RepositoryDocument)
+    stored: dict[str, str] = {}
+    for record in type(documents[0]).collection().find({}, {"link": 1}):
+        identity = stored_link_identity(record.get("link"), repository)
+        if identity is not None:
+            stored.setdefault(identity, str(record["_id"]))
+    for index, document in enumerate(documents):
+        link = getattr(document, "link", None)
+        stored_id = stored.get(stored_link_identity(link, repository) or "")
+        if stored_id is not None and stored_id != str(document.id):
+            raise InvalidBackup(
+                f"{path} record {index} (_id {document.id}): {link!r} is another spelling of a link already stored "
+                f"as another document (_id {stored_id}); delete that one or import into an empty database"
+            )
+
+
 def import_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, dict[str, int]]:
     """Upsert every `<ClassName>.json` of `data_dir`; returns {file: {records, inserted, replaced}}."""
     data_dir = Path(data_dir)
@@ -150,6 +171,7 @@ def import_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, dict[str, in
         raise InvalidBackup(f"{data_dir} holds none of {sorted(known)}")
     for path, documents in loaded:  # every clash is found before the first write
         _check_unique_clashes(path, documents)
+        _check_canonical_clashes(path, documents)
     counts: dict[str, dict[str, int]] = {}
     for path, documents in loaded:
         inserted, replaced = type(documents[0]).bulk_upsert(documents) if documents else (0, 0)

@@ -130,6 +130,23 @@ def test_record_clashing_with_a_stored_link_is_rejected(mongo_db: str, tmp_path:
     assert _snapshot() == before
 
 
+def test_record_with_another_spelling_of_a_stored_link_is_rejected_and_links_are_kept_as_written(
+    mongo_db: str, tmp_path: Path
+) -> None:
+    _seed()
+    spelled = "https://medium.com/@ada/story-1?source=rss----feed"
+    folder = _backup(tmp_path, [_article(spelled)])
+    (folder / "UserDocument.json").unlink()
+    before = _snapshot()
+    with pytest.raises(InvalidBackup, match=r"record 0 .*another spelling of a link already stored"):
+        import_raw_data(folder)
+    assert _snapshot() == before
+    # Into an empty warehouse it imports, its link exactly as written.
+    ArticleDocument.delete()
+    import_raw_data(folder)
+    assert [document.link for document in ArticleDocument.bulk_find()] == [spelled]
+
+
 def test_cli_rejects_a_malformed_backup_with_file_and_record(mongo_server: str, mongo_db: str, tmp_path: Path) -> None:
     folder = _backup(tmp_path, [_article("https://a.io/1"), _article("https://a.io/2", platform=None)])
     env = {**os.environ, "DATABASE_HOST": mongo_server, "DATABASE_NAME": mongo_db}

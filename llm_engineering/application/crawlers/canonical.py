@@ -41,6 +41,16 @@ def link_identity(canonical: str) -> str:
     return canonical.split("://", 1)[-1]
 
 
+def stored_link_identity(link: object, repository: bool = False) -> str | None:
+    """The identity of a link as stored (any spelling, e.g. from an imported backup); None when unparsable."""
+    from llm_engineering.application.crawlers.links import MalformedLink, parse_link
+
+    try:
+        return link_identity(parse_link(link).canonical(repository=repository))
+    except MalformedLink:
+        return None
+
+
 def _without_tracking(query: str) -> str:
     kept = [
         (key, value)

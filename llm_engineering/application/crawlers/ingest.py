@@ -11,7 +11,7 @@ from typing import Any
 from loguru import logger
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from llm_engineering.application.crawlers.canonical import link_identity
+from llm_engineering.application.crawlers.canonical import link_identity, stored_link_identity
 from llm_engineering.application.crawlers.dispatcher import CrawlerDispatcher
 from llm_engineering.application.crawlers.errors import TransientCrawlError
 from llm_engineering.application.crawlers.links import MalformedLink, ParsedLink, parse_link
@@ -157,16 +157,9 @@ def find_by_canonical_link(model: type[Document], canonical: str, repository: bo
         return found
     for record in model.collection().find({}, {"link": 1}):
         stored = record.get("link")
-        if isinstance(stored, str) and _identity_of(stored, repository) == identity:
+        if isinstance(stored, str) and stored_link_identity(stored, repository) == identity:
             return model.find(_id=record["_id"])
     return None
-
-
-def _identity_of(stored_link: str, repository: bool) -> str | None:
-    try:
-        return link_identity(parse_link(stored_link).canonical(repository=repository))
-    except CrawlError:
-        return None
 
 
 def _extract_with_retries(crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult) -> dict[str, Any]:
