@@ -60,7 +60,7 @@ class ArticlePage:
         """The document fields, or a `CrawlError` for an empty body or a paywalled preview."""
         content = strip_banners(body)
         check_page(self.title, self.text, self.html, content=content)
-        check_not_preview(self.soup, content)
+        check_not_preview(self.soup, content, self.text)
         main = self.metadata
         return {
             "platform": platform,

@@ -114,9 +114,11 @@ def announced_minutes(soup: BeautifulSoup, page_text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def preview_reason(soup: BeautifulSoup, body: str) -> str | None:
-    """'paywalled preview (N characters)' when the extracted body is a truncated preview, else None."""
-    page_text = visible_text(soup)
+def preview_reason(soup: BeautifulSoup, body: str, page_text: str | None = None) -> str | None:
+    """'paywalled preview (N characters)' when the extracted body is a truncated preview, else None.
+
+    `page_text` is the page's visible text before a crawler trimmed the soup (headers hold reading times)."""
+    page_text = page_text if page_text is not None else visible_text(soup)
     prompt = bool(_PREVIEW_PROMPTS.search(page_text))
     if not prompt and not marked_not_free(soup):
         return None
@@ -128,7 +130,7 @@ def preview_reason(soup: BeautifulSoup, body: str) -> str | None:
     return f"paywalled preview ({len(body)} characters)" if truncated else None
 
 
-def check_not_preview(soup: BeautifulSoup, body: str) -> None:
-    reason = preview_reason(soup, body)
+def check_not_preview(soup: BeautifulSoup, body: str, page_text: str | None = None) -> None:
+    reason = preview_reason(soup, body, page_text)
     if reason:
         raise PaywalledPreview(reason)
