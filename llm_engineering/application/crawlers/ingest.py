@@ -9,11 +9,11 @@ from enum import StrEnum
 from typing import Any
 
 from loguru import logger
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from llm_engineering.application.crawlers.dispatcher import CrawlerDispatcher
-from llm_engineering.application.crawlers.errors import TransientCrawlError
+from llm_engineering.application.crawlers.errors import TransientCrawlError, is_name_resolution_failure
 from llm_engineering.application.crawlers.links import MalformedLink, ParsedLink, parse_link
+from llm_engineering.application.crawlers.retry_budget import RetryBudget
 from llm_engineering.domain.documents import UserDocument
 from llm_engineering.domain.exceptions import CrawlError
 
@@ -30,6 +30,7 @@ class RetryPolicy:
     attempts: int = 3
     initial_wait_s: float = 1.0
     max_wait_s: float = 20.0
+    max_total_wait_s: float = 30.0  # all links of one run together (see RetryBudget)
 
 
 @dataclass
@@ -95,9 +96,11 @@ def crawl_link(
     user: UserDocument,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
+    budget: RetryBudget | None = None,
 ) -> LinkResult:
     """Never raises for a bad page: the result says what happened and why."""
     retry = retry or RetryPolicy()
+    budget = budget or RetryBudget(retry.max_total_wait_s)
     started = time.perf_counter()
     crawler_name = dispatcher.crawler_name_for(link)
     result = LinkResult(link=link.url, domain=link.site, crawler=crawler_name, outcome=Outcome.FAILED)
@@ -108,7 +111,7 @@ def crawl_link(
         if existing is not None and not refresh:
             result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
             return result
-        fields = _extract_with_retries(crawler, link, retry, result)
+        fields = _extract_with_retries(crawler, link, retry, result, budget)
         document = model(
             **({"id": existing.id} if existing is not None else {}),
             link=link.url,
@@ -135,21 +138,29 @@ def crawl_link(
     return result
 
 
-def _extract_with_retries(crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult) -> dict[str, Any]:
-    retrying = Retrying(
-        retry=retry_if_exception_type(TransientCrawlError),
-        stop=stop_after_attempt(max(1, retry.attempts)),
-        wait=wait_exponential(multiplier=retry.initial_wait_s, max=retry.max_wait_s),
-        reraise=True,
-        before_sleep=lambda state: logger.warning(
-            "{} attempt {} failed ({}); retrying", link.url, state.attempt_number, state.outcome.exception()
-        ),
-    )
-    for attempt in retrying:
-        with attempt:
-            result.attempts = attempt.retry_state.attempt_number
+def _extract_with_retries(
+    crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult, budget: RetryBudget
+) -> dict[str, Any]:
+    """Transient errors are retried with exponential backoff while the run's retry budget lasts.
+
+    A host name that does not resolve is not retried: offline, or a typo in the link, seconds do not fix it.
+    """
+    for attempt in range(1, max(1, retry.attempts) + 1):
+        result.attempts = attempt
+        try:
             return crawler.extract(link)
-    raise AssertionError("unreachable: tenacity either returns or re-raises")
+        except TransientCrawlError as error:
+            if is_name_resolution_failure(error):
+                raise CrawlError(f"host name did not resolve (offline or unknown host): {error}") from None
+            if attempt >= retry.attempts:
+                raise
+            wait_s = budget.take(min(retry.max_wait_s, retry.initial_wait_s * 2 ** (attempt - 1)))
+            if wait_s is None:
+                spent = f"not retried: this run's {budget.total_s:g}s retry budget is spent"
+                raise TransientCrawlError(f"{error} ({spent})") from None
+            logger.debug("{} attempt {} failed ({}); retrying in {:.1f}s", link.url, attempt, error, wait_s)
+            time.sleep(wait_s)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def crawl_links(
@@ -164,12 +175,13 @@ def crawl_links(
 
     links = list(links)
     summary = CrawlSummary()
+    budget = RetryBudget((retry or RetryPolicy()).max_total_wait_s)
     bar = tqdm(links, desc="Crawling links", unit="link", disable=not progress)
     for link in bar:
         bar.set_postfix_str(link.domain)
-        result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry)
+        result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry, budget=budget)
         summary.results.append(result)
-        log = logger.warning if result.outcome is Outcome.FAILED else logger.info
         reason = f": {result.reason}" if result.reason else ""
-        log("{} [{}] {}{}", result.outcome.value, result.crawler, result.link, reason)
+        # DEBUG: the run's summary prints each failure once, at the end.
+        logger.debug("{} [{}] {}{}", result.outcome.value, result.crawler, result.link, reason)
     return summary
