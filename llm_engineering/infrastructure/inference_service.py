@@ -22,6 +22,7 @@ from llm_engineering.application.rag import MAX_K, ContextRetriever, InvalidQuer
 from llm_engineering.application.rag.hits import hits_to_dicts
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
 from llm_engineering.domain.exceptions import LLMTwinException
+from llm_engineering.infrastructure.offline_docs import mount_offline_docs
 
 MAX_QUERY_CHARS = 2000
 
@@ -94,7 +95,8 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         close_vector_store()  # releases the embedded store's lock for the next process
         close_connection()
 
-    app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    mount_offline_docs(app)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -149,6 +151,10 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
 
 
 def _describe(problem: dict[str, Any]) -> str:
+    if problem.get("type") == "json_invalid":  # loc is ("body", character offset): say what is wrong and where
+        reason = (problem.get("ctx") or {}).get("error", "not valid JSON")
+        offset = problem.get("loc", ("body", "?"))[-1]
+        return f"the request body is not valid JSON ({reason} at character {offset})"
     where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "body"
     message = str(problem.get("msg", "invalid"))
     return f"{where}: {message.removeprefix('Value error, ')}"
