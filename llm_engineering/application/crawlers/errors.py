@@ -41,3 +41,7 @@ def is_name_resolution_failure(error: BaseException) -> bool:
     """A host name that does not resolve: offline or a wrong host. Waiting seconds rarely fixes either."""
     text = str(error).lower()
     return any(marker in text for marker in _NAME_RESOLUTION_MARKERS)
+
+
+class EveryLinkFailed(CrawlError):
+    """Nothing of the run's links could be crawled: the run itself failed (its message lists every reason)."""

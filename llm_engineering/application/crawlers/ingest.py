@@ -43,6 +43,7 @@ class LinkResult:
     document_id: str | None = None
     attempts: int = 0
     seconds: float = 0.0
+    characters: int = 0  # text stored for this link (the run's report shows it)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "outcome": self.outcome.value}
@@ -110,6 +111,7 @@ def crawl_link(
         existing = model.find(link=link.url)
         if existing is not None and not refresh:
             result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
+            result.characters = stored_characters(existing.content)
             return result
         fields = _extract_with_retries(crawler, link, retry, result, budget)
         document = model(
@@ -128,6 +130,7 @@ def crawl_link(
             document = model.find(link=link.url) or document
             result.outcome = Outcome.ALREADY_PRESENT
         result.document_id = str(document.id)
+        result.characters = stored_characters(document.content)
     except CrawlError as error:
         result.reason = str(error)
     except Exception as error:  # one broken link must never abort the others
@@ -136,6 +139,17 @@ def crawl_link(
     finally:
         result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def stored_characters(content: Any) -> int:
+    """Characters of text in a document's content (nested dicts and lists: a repository's files)."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, dict):
+        return sum(stored_characters(value) for value in content.values())
+    if isinstance(content, list | tuple):
+        return sum(stored_characters(value) for value in content)
+    return 0
 
 
 def _extract_with_retries(

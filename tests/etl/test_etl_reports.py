@@ -1,0 +1,60 @@
+"""What the dashboard shows of an ETL run: its status, run-level metadata and the per-link report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from llm_engineering.domain.documents import ArticleDocument, UserDocument
+from tests.etl.conftest import LocalWeb
+
+
+def _config(path: Path, links: list[str], hosts: dict, user: str) -> Path:
+    parameters = {"user_full_name": user, "links": links, "crawler_hosts": hosts, "retry_attempts": 1}
+    path.write_text(yaml.safe_dump({"parameters": parameters}))
+    return path
+
+
+def _report_html(run) -> str:
+    (version,) = run.steps["crawl_links"].outputs["etl_link_report"]
+    assert [v.type for v in version.visualizations] == ["html"]  # what the dashboard renders
+    return version.load()
+
+
+def test_partly_failed_run_completes_and_says_so(local_web: LocalWeb, mongo_db: str, tmp_path: Path) -> None:
+    from zenml.client import Client
+
+    from pipelines.digital_data_etl import run_digital_data_etl
+
+    links = [local_web.article_url("bm25-ranking"), local_web.blog.url("errors/404.html")]
+    config = _config(tmp_path / "etl.yaml", links, local_web.crawler_hosts(), "Ada Quill")
+    assert run_digital_data_etl(config, run_name="etl_report_partial") == 1
+    run = Client().get_pipeline_run("etl_report_partial")
+    assert str(run.status.value) == "completed"
+    metadata = run.run_metadata
+    assert metadata["status"] == "completed with failures"
+    assert (metadata["links"], metadata["saved"], metadata["failed"]) == (2, 1, 1)
+    stored = ArticleDocument.find(link=links[0])
+    assert stored is not None and metadata["characters_stored"] == sum(len(v) for v in stored.content.values())
+    html = _report_html(run)
+    assert "<table>" in html and "http://" not in html.split("<body>")[0]  # self-contained head
+    assert f"HTTP 404 from {links[1]}" in html and ">saved<" in html and ">failed<" in html
+
+
+def test_every_link_failed_is_a_failed_run_that_keeps_no_user(
+    local_web: LocalWeb, mongo_db: str, tmp_path: Path
+) -> None:
+    from zenml.client import Client
+
+    from pipelines.digital_data_etl import run_digital_data_etl
+
+    links = [local_web.blog.url("errors/404.html"), local_web.blog.url("bot/captcha-wall.html")]
+    config = _config(tmp_path / "etl.yaml", links, local_web.crawler_hosts(), "Nobody Here")
+    assert run_digital_data_etl(config, run_name="etl_report_all_failed") == 2
+    run = Client().get_pipeline_run("etl_report_all_failed")
+    assert str(run.status.value) == "failed"
+    assert run.run_metadata["status"] == "failed" and set(run.run_metadata["failures"]) == set(links)
+    assert "every link failed (2)" in str(run.steps["crawl_links"].exception_info.message)
+    assert UserDocument.find(first_name="Nobody", last_name="Here") is None
+    assert "bot check page" in _report_html(run)
