@@ -48,7 +48,7 @@ def test_facts_histogram_and_optional_figures() -> None:
     assert metadata["seconds_per_stage"] == {"clean_documents": 1.23} and metadata["chunks_over_limit"] == 0
 
     svg = histogram([40, 250, 300], limit=256, bin_width=16)
-    assert svg.count("<rect") == 3 and "limit 256" in svg and "288-303 tokens: 1 chunk(s)" in svg
+    assert svg.count("<rect") == 3 and "limit 256" in svg and "289-304 tokens: 1 chunk(s)" in svg
 
 
 def _chunk(content: str, tokens: int, author: str) -> dict:

@@ -11,11 +11,12 @@ FONT = 'font-family="system-ui,sans-serif" font-size="11"'
 
 def histogram(values: Sequence[int], limit: int, bin_width: int = 16, title: str = "", color: str = PALETTE[0]) -> str:
     """Counts of `values` in bins of `bin_width`, with a dashed red line at `limit` (the model's token limit)."""
-    width, height, left, bottom, top = 560, 200, 40, 28, 22
+    width, height, left, bottom, top = 560, 210, 40, 28, 32
     top_value = max([limit, *values]) if values else limit
-    bins = [0] * (top_value // bin_width + 1)
+    # Bins are (lo, hi]: a chunk of exactly `limit` tokens sits left of the limit line, one over it right of it.
+    bins = [0] * max(1, -(-top_value // bin_width))
     for value in values:
-        bins[value // bin_width] += 1
+        bins[max(0, value - 1) // bin_width] += 1
     tallest = max(bins) or 1
     plot_w, plot_h = width - left - 10, height - bottom - top
     bar_w = plot_w / len(bins)
@@ -26,7 +27,7 @@ def histogram(values: Sequence[int], limit: int, bin_width: int = 16, title: str
         if count:
             bar_h = plot_h * count / tallest
             x, y = left + index * bar_w, top + plot_h - bar_h
-            label = f"{index * bin_width}-{(index + 1) * bin_width - 1} tokens: {count} chunk(s)"
+            label = f"{index * bin_width + 1}-{(index + 1) * bin_width} tokens: {count} chunk(s)"
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{bar_h:.1f}" fill="{color}">'
                 f"<title>{label}</title></rect>"
@@ -36,7 +37,7 @@ def histogram(values: Sequence[int], limit: int, bin_width: int = 16, title: str
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#57606a"/>',
         f'<line x1="{limit_x:.1f}" y1="{top - 4}" x2="{limit_x:.1f}" y2="{top + plot_h}" stroke="#cf222e" '
         'stroke-dasharray="4 3"/>',
-        f'<text x="{limit_x - 4:.1f}" y="{top + 6}" {FONT} fill="#cf222e" text-anchor="end">limit {limit}</text>',
+        f'<text x="{limit_x:.1f}" y="{top - 8}" {FONT} fill="#cf222e" text-anchor="middle">limit {limit}</text>',
         f'<text x="{left - 4}" y="{top + 8}" {FONT} text-anchor="end">{tallest}</text>',
         f'<text x="{left - 4}" y="{top + plot_h}" {FONT} text-anchor="end">0</text>',
     ]
