@@ -26,6 +26,24 @@ class _DashboardHint(logging.Filter):
         return True
 
 
+class _ExpectedFailureWithoutTraceback(logging.Filter):
+    """A step that fails on purpose (an LLMTwinException: every link failed, a bad config) already says why
+    in one line; ZenML's orchestrator would add the whole traceback and the message again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from llm_engineering.domain.exceptions import LLMTwinException
+
+        if record.exc_info and isinstance(record.exc_info[1], LLMTwinException):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _add_filter(logger_name: str, log_filter: logging.Filter) -> None:
+    target = logging.getLogger(logger_name)
+    if not any(type(existing) is type(log_filter) for existing in target.filters):
+        target.addFilter(log_filter)
+
+
 def configure_zenml() -> None:
     settings = get_settings()
     configure_logging()
@@ -40,7 +58,6 @@ def configure_zenml() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("SE_OFFLINE", "true")
-    # Loggers are created by name, so the filter is in place before ZenML imports the module that logs.
-    hint_logger = logging.getLogger("zenml.pipelines.pipeline_definition")
-    if not any(isinstance(f, _DashboardHint) for f in hint_logger.filters):
-        hint_logger.addFilter(_DashboardHint())
+    # Loggers are created by name, so the filters are in place before ZenML imports the modules that log.
+    _add_filter("zenml.pipelines.pipeline_definition", _DashboardHint())
+    _add_filter("zenml.orchestrators.local.local_orchestrator", _ExpectedFailureWithoutTraceback())

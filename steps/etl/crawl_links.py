@@ -13,7 +13,6 @@ from llm_engineering.application.crawlers.user_cleanup import forget_user_withou
 from llm_engineering.application.reports.etl_report import (
     etl_report_html,
     etl_run_metadata,
-    failure_lines,
     run_status,
 )
 from llm_engineering.domain.documents import UserDocument
@@ -41,5 +40,9 @@ def crawl_links(
     save_html_report("etl_link_report", etl_report_html(report, user.full_name))
     if run_status(report) == "failed":  # the run is red, with every reason; it leaves no empty user behind
         forget_user_without_documents(user)
-        raise EveryLinkFailed(f"every link failed ({report['links']}):\n" + "\n".join(failure_lines(report)))
+        # One line: the reasons are in the run's metadata ("failures"), its etl_link_report and the CLI's summary.
+        raise EveryLinkFailed(
+            f"every link failed ({report['links']} of {report['links']}): see this run's 'failures' metadata "
+            "and its etl_link_report"
+        )
     return report

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
 from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from tests.etl.conftest import LocalWeb
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _config(path: Path, links: list[str], hosts: dict, user: str) -> Path:
@@ -43,18 +48,25 @@ def test_partly_failed_run_completes_and_says_so(local_web: LocalWeb, mongo_db: 
 
 
 def test_every_link_failed_is_a_failed_run_that_keeps_no_user(
-    local_web: LocalWeb, mongo_db: str, tmp_path: Path
+    local_web: LocalWeb, mongo_server: str, mongo_db: str, tmp_path: Path
 ) -> None:
     from zenml.client import Client
 
-    from pipelines.digital_data_etl import run_digital_data_etl
-
     links = [local_web.blog.url("errors/404.html"), local_web.blog.url("bot/captcha-wall.html")]
     config = _config(tmp_path / "etl.yaml", links, local_web.crawler_hosts(), "Nobody Here")
-    assert run_digital_data_etl(config, run_name="etl_report_all_failed") == 2
-    run = Client().get_pipeline_run("etl_report_all_failed")
+    env = {**os.environ, "DATABASE_HOST": mongo_server, "DATABASE_NAME": mongo_db}
+    command = [sys.executable, "-m", "tools.run", "--run-etl", "--etl-config-filename", str(config)]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "2 item(s) failed" in output, output[-3000:]
+    assert "Traceback" not in output and "\x1b[" not in output  # piped: no traceback, no colour codes
+    lines = output.splitlines()
+    assert [sum(line.startswith(f"failed {link}:") for line in lines) for link in links] == [1, 1]
+    assert sum(link in line for line in lines for link in links) == 2  # one line per failure, at the end
+    assert output.rindex(links[0]) > output.index("every link failed (2 of 2)")
+
+    run = Client().list_pipeline_runs(pipeline_name="digital_data_etl", sort_by="desc:created", size=1).items[0]
     assert str(run.status.value) == "failed"
     assert run.run_metadata["status"] == "failed" and set(run.run_metadata["failures"]) == set(links)
-    assert "every link failed (2)" in str(run.steps["crawl_links"].exception_info.message)
     assert UserDocument.find(first_name="Nobody", last_name="Here") is None
-    assert "bot check page" in _report_html(run)
+    assert "bot check page" in _report_html(Client().get_pipeline_run(run.id))

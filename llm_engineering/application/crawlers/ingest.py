@@ -190,7 +190,8 @@ def crawl_links(
     links = list(links)
     summary = CrawlSummary()
     budget = RetryBudget((retry or RetryPolicy()).max_total_wait_s)
-    bar = tqdm(links, desc="Crawling links", unit="link", disable=not progress)
+    # disable=None: tqdm's own rule, no bar when stderr is not a terminal (piped logs stay clean)
+    bar = tqdm(links, desc="Crawling links", unit="link", disable=None if progress else True)
     for link in bar:
         bar.set_postfix_str(link.domain)
         result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry, budget=budget)

@@ -33,13 +33,6 @@ def etl_run_metadata(summary: dict[str, Any], user_full_name: str) -> dict[str, 
     }
 
 
-def failure_lines(summary: dict[str, Any]) -> list[str]:
-    """One line per failed link: what a person reads at the end of a run."""
-    return [
-        f"failed {r['link']} [{r['crawler']}]: {r['reason']}" for r in summary["results"] if r["outcome"] == "failed"
-    ]
-
-
 def etl_report_html(summary: dict[str, Any], user_full_name: str) -> str:
     status = run_status(summary)
     lead = (
