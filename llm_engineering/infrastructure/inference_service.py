@@ -16,13 +16,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llm_engineering.application.rag import MAX_K, ContextRetriever, InvalidQuery, SearchMode, UnknownAuthor
 from llm_engineering.application.rag.hits import hits_to_dicts
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
 from llm_engineering.domain.exceptions import LLMTwinException
-from llm_engineering.infrastructure.offline_docs import mount_offline_docs
 
 MAX_QUERY_CHARS = 2000
 
@@ -95,8 +95,8 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         close_vector_store()  # releases the embedded store's lock for the next process
         close_connection()
 
-    app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    mount_offline_docs(app)
+    # /docs and /redoc from assets installed with fastapi-offline: FastAPI's default pages load them from a CDN.
+    app = FastAPIOffline(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
