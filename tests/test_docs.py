@@ -16,8 +16,8 @@ def test_interview_questions_are_many_and_point_at_files_that_exist() -> None:
     assert len(questions) >= 41 and questions == [str(n) for n in range(1, len(questions) + 1)]
     answers = re.split(r"^\*\*\d+\. ", text, flags=re.MULTILINE)[1:]
     for number, answer in enumerate(answers, start=1):
-        pointers = re.findall(r"→ (.+)", answer)
-        paths = re.findall(r"`([^`]+)`", pointers[0]) if pointers else []
+        pointers = re.findall(r"→ (`.+)$", answer, flags=re.MULTILINE)  # the answer's last line names its files
+        paths = re.findall(r"`([^`]+)`", pointers[-1]) if pointers else []
         assert paths, f"question {number} points at no file"
         missing = [path for path in paths if not (REPO_ROOT / path).exists()]
         assert not missing, f"question {number} points at missing files {missing}"

@@ -32,7 +32,7 @@ def main(link: str, query: str | None, k: int, html_path: Path | None) -> None:
     from llm_engineering.application.lineage.render_html import lineage_html
     from llm_engineering.application.lineage.render_text import print_lineage
     from llm_engineering.domain.exceptions import LLMTwinException
-    from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
+    from llm_engineering.infrastructure.bootstrap import close_vector_store
     from llm_engineering.settings import get_settings
 
     limit = get_settings().EMBEDDING_MAX_TOKENS
@@ -41,7 +41,7 @@ def main(link: str, query: str | None, k: int, html_path: Path | None) -> None:
     except (DocumentNotFound, LLMTwinException) as error:  # unknown link, a store that cannot be opened, ...
         raise click.ClickException(str(error)) from None
     finally:
-        close_qdrant_client()  # releases the local store's lock now, not at interpreter exit
+        close_vector_store()  # releases the embedded store's lock now, not at interpreter exit
     print_lineage(lineage, token_limit=limit)
     if html_path is not None:
         html_path.parent.mkdir(parents=True, exist_ok=True)
