@@ -18,6 +18,7 @@ from llm_engineering.settings import get_settings
 
 FORMAT = "{time:HH:mm:ss} | {level: <7} | {message}"
 COLOR_FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | <level>{message}</level>"
+QUIET_LIBRARIES = ("sentence_transformers", "httpx", "selenium", "urllib3")
 _sink_id: int | None = None
 
 
@@ -57,4 +58,7 @@ def configure_logging(level: str | None = None) -> str:
     os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "false" if terminal else "true")
     if not terminal:
         os.environ.setdefault("TQDM_DISABLE", "1")
+    # Libraries that announce routine work at INFO (we log our own line for it): details only at DEBUG.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return level
