@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # One folder for all local state: embedded MongoDB data, Qdrant storage, ZenML, logs.
     MOODSWARM_HOME: Path = REPO_ROOT / ".moodswarm"
 
+    # Logging: INFO by default; DEBUG shows per-link outcomes, retries and library details.
+    LOG_LEVEL: str = "INFO"
+
     # MongoDB: unset -> the embedded nx-27017 server managed by the project.
     DATABASE_HOST: str | None = None
     DATABASE_NAME: str = "twin"

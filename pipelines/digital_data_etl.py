@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from loguru import logger
 from zenml import pipeline
 
 from llm_engineering.application.crawlers import CrawlerDispatcher, MalformedLink, validate_links
-from llm_engineering.domain.exceptions import ImproperlyConfigured
+from llm_engineering.domain.exceptions import ImproperlyConfigured, LLMTwinException
 from steps.etl import crawl_links, get_or_create_user
 
 PARAMETERS = {
@@ -82,25 +83,49 @@ def run_digital_data_etl(config_path: Path, refresh: bool = False, run_name: str
     """Run the pipeline from a YAML config; returns how many links failed (after printing a summary)."""
     parameters, zenml_config = load_etl_config(config_path)
     parameters["refresh"] = bool(refresh or parameters.get("refresh", False))
-    options: dict[str, Any] = {"enable_cache": False}
-    if run_name:
-        options["run_name"] = run_name
+    run_name = run_name or f"digital_data_etl_{datetime.now():%Y_%m_%d_%H_%M_%S_%f}"
+    options: dict[str, Any] = {"enable_cache": False, "run_name": run_name}
     with tempfile.TemporaryDirectory(prefix="moodswarm-etl-config-") as folder:
         if zenml_config:  # the run config's other settings still apply; parameters are passed explicitly
             rest = Path(folder) / "run_config.yaml"
             rest.write_text(yaml.safe_dump(zenml_config), encoding="utf-8")
             options["config_path"] = str(rest)
-        run = digital_data_etl.with_options(**options)(**parameters)
-    summary = _crawl_summary(run)
+        try:
+            digital_data_etl.with_options(**options)(**parameters)
+        except Exception:  # the run failed (red in the dashboard): report what the crawl step recorded
+            summary = _crawl_summary(run_name)
+            if summary is None:
+                raise
+        else:
+            summary = _crawl_summary(run_name)
+    if summary is None:
+        raise LLMTwinException(f"ETL run {run_name} recorded no crawl summary")
     print_summary(summary)
     return int(summary["failed"])
 
 
-def _crawl_summary(run: Any) -> dict[str, Any]:
+def _crawl_summary(run_name: str) -> dict[str, Any] | None:
+    """The crawl step's output, or (when every link failed and the step failed) its metadata."""
     from zenml.client import Client
+    from zenml.enums import ExecutionStatus
 
-    run = Client().get_pipeline_run(run.id)
-    return run.steps["crawl_links"].output.load()
+    step = Client().get_pipeline_run(run_name).steps.get("crawl_links")
+    if step is None:
+        return None
+    if step.status == ExecutionStatus.COMPLETED:
+        return step.outputs["crawl_summary"][0].load()  # the step also saves its HTML report
+    metadata = step.run_metadata
+    if "failures" not in metadata:
+        return None
+    failures = metadata["failures"]
+    counts = {"links": metadata["links"], "saved": metadata["saved"], "already present": metadata["already_present"]}
+    return {
+        **counts,
+        "refreshed": metadata["refreshed"],
+        "failed": metadata["failed"],
+        "per_domain": metadata["per_domain"],
+        "results": [{"link": link, "outcome": "failed", "reason": reason} for link, reason in failures.items()],
+    }
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -112,15 +137,19 @@ def print_summary(summary: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column == "domain" else "right")
     for domain, counts in sorted(summary["per_domain"].items()):
         table.add_row(domain, *(str(counts[c]) for c in ("saved", "already present", "refreshed", "failed")))
-    console = Console(stderr=True)
+    console = Console(stderr=True)  # colours only on a terminal
     console.print(table)
-    for result in summary["results"]:
+    for result in summary["results"]:  # one line per failure, at the end
         if result["outcome"] == "failed":
-            console.print(f"[red]failed[/red] {result['link']}: {result['reason']}")
+            console.print(f"[red]failed[/red] {result['link']}: {result['reason']}", highlight=False, soft_wrap=True)
         elif result["reason"]:  # e.g. a refresh that kept the stored copy
-            console.print(f"[yellow]{result['outcome']}[/yellow] {result['link']}: {result['reason']}")
+            console.print(
+                f"[yellow]{result['outcome']}[/yellow] {result['link']}: {result['reason']}",
+                highlight=False,
+                soft_wrap=True,
+            )
     console.print(
         f"{summary['links']} link(s): {summary['saved']} saved, {summary['already present']} already present, "
         f"{summary['refreshed']} refreshed, {summary['failed']} failed"
     )
-    logger.info("ETL summary: {}", {k: v for k, v in summary.items() if k not in ("results", "per_domain")})
+    logger.debug("ETL summary: {}", {k: v for k, v in summary.items() if k not in ("results", "per_domain")})

@@ -1,6 +1,7 @@
 from zenml import pipeline
 
 from steps.feature_engineering import chunk_and_embed, clean_documents, load_to_vector_db, query_data_warehouse
+from steps.feature_engineering.feature_report import feature_report
 
 
 @pipeline
@@ -15,3 +16,4 @@ def feature_engineering(author_full_names: list[str] | None = None) -> None:
     embedded = chunk_and_embed(cleaned)
     load_to_vector_db(embedded, id="load_embedded_chunks")
     load_to_vector_db(cleaned, id="load_cleaned_documents", after="load_embedded_chunks")
+    feature_report(embedded, after="load_cleaned_documents")  # last: it reads every step's figures and timings

@@ -1,29 +1,43 @@
-"""Start (or `--stop`) the local ZenML dashboard offline, against MOODSWARM_HOME's store.
+"""Start (or `--stop`) the local ZenML dashboard, offline, over MOODSWARM_HOME's store, and print its URL.
 
-Starting runs `zenml login --local` (a local daemon server on 127.0.0.1:8237 that pipelines then report to);
-`--stop` runs `zenml logout --local`, which shuts it down and returns to the local SQLite store.
+python -m tools.zenml_dashboard [--port 8237]      # poe zenml-dashboard
+python -m tools.zenml_dashboard --stop             # poe zenml-dashboard-stop
+
+No sign-up survey, analytics off, no news fetched from the internet (see
+llm_engineering/infrastructure/zenml_dashboard.py). While it runs, pipeline runs report to it and print
+their run's dashboard URL.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import click
+
 from llm_engineering.infrastructure.zenml_env import configure_zenml
 
 
-def main() -> None:
-    configure_zenml()
-    zenml = Path(sys.executable).with_name("zenml")
-    args = sys.argv[1:]
-    command = [str(zenml), "logout", "--local"] if "--stop" in args else [str(zenml), "login", "--local", *args]
-    print(f"$ {' '.join(command)}  (ZENML_CONFIG_PATH={os.environ['ZENML_CONFIG_PATH']})")
-    sys.exit(subprocess.call(command))
+@click.command(help=__doc__)
+@click.option("--stop", "stop_server", is_flag=True, default=False, help="Stop the local dashboard.")
+@click.option("--port", default=8237, show_default=True, help="Loopback port of the dashboard.")
+def main(stop_server: bool, port: int) -> None:
+    configure_zenml()  # before anything imports zenml
+    from llm_engineering.infrastructure import zenml_dashboard
+
+    if stop_server:
+        code = zenml_dashboard.stop()
+        click.echo("ZenML dashboard stopped" if code == 0 else "`zenml logout --local` failed", err=code != 0)
+        sys.exit(code)
+    try:
+        url = zenml_dashboard.start(port)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"ZenML dashboard: {zenml_dashboard.runs_page(url)}")
+    click.echo("  MoodSwarm's store, offline, analytics off; pipeline runs report here. Stop: poe zenml-dashboard-stop")
 
 
 if __name__ == "__main__":

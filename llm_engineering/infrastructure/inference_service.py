@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llm_engineering.application.rag import MAX_K, ContextRetriever, InvalidQuery, SearchMode, UnknownAuthor
@@ -94,7 +95,8 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         close_vector_store()  # releases the embedded store's lock for the next process
         close_connection()
 
-    app = FastAPI(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc from assets installed with fastapi-offline: FastAPI's default pages load them from a CDN.
+    app = FastAPIOffline(title="MoodSwarm retrieval", version="0.1.0", lifespan=lifespan)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -149,6 +151,10 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
 
 
 def _describe(problem: dict[str, Any]) -> str:
+    if problem.get("type") == "json_invalid":  # loc is ("body", character offset): say what is wrong and where
+        reason = (problem.get("ctx") or {}).get("error", "not valid JSON")
+        offset = problem.get("loc", ("body", "?"))[-1]
+        return f"the request body is not valid JSON ({reason} at character {offset})"
     where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "body"
     message = str(problem.get("msg", "invalid"))
     return f"{where}: {message.removeprefix('Value error, ')}"

@@ -6,9 +6,17 @@ from typing import Annotated, Any
 
 from zenml import log_metadata, step
 
-from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, RetryPolicy, validate_links
+from llm_engineering.application.crawlers import CrawlerDispatcher, RetryPolicy, validate_links
 from llm_engineering.application.crawlers import crawl_links as crawl_all
+from llm_engineering.application.crawlers.errors import EveryLinkFailed
+from llm_engineering.application.crawlers.user_cleanup import forget_user_without_documents
+from llm_engineering.application.reports.etl_report import (
+    etl_report_html,
+    etl_run_metadata,
+    run_status,
+)
 from llm_engineering.domain.documents import UserDocument
+from llm_engineering.infrastructure.zenml_reports import log_run_metadata, save_html_report
 
 
 # Never cached: the same inputs must crawl again (new pages, --refresh, earlier failures).
@@ -27,19 +35,15 @@ def crawl_links(
     with CrawlerDispatcher(crawler_hosts, allow_private_networks=allow_private_networks) as dispatcher:
         summary = crawl_all(parsed, user, dispatcher, refresh=refresh, retry=retry)
     report = summary.as_dict()
-    log_metadata(
-        metadata={
-            "user": user.full_name,
-            "links": report["links"],
-            "saved": report["saved"],
-            "already_present": report["already present"],
-            "refreshed": report["refreshed"],
-            "failed": report["failed"],
-            "per_domain": report["per_domain"],
-            "failures": {r.link: r.reason for r in summary.results if r.outcome is Outcome.FAILED},
-            "kept_on_refresh": {
-                r.link: r.reason for r in summary.results if r.reason and r.outcome is not Outcome.FAILED
-            },
-        }
-    )
+    metadata = etl_run_metadata(report, user.full_name)
+    log_metadata(metadata=metadata)
+    log_run_metadata(metadata)
+    save_html_report("etl_link_report", etl_report_html(report, user.full_name))
+    if run_status(report) == "failed":  # the run is red, with every reason; it leaves no empty user behind
+        forget_user_without_documents(user)
+        # One line: the reasons are in the run's metadata ("failures"), its etl_link_report and the CLI's summary.
+        raise EveryLinkFailed(
+            f"every link failed ({report['links']} of {report['links']}): see this run's 'failures' metadata "
+            "and its etl_link_report"
+        )
     return report

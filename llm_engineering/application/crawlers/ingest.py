@@ -9,13 +9,14 @@ from enum import StrEnum
 from typing import Any
 
 from loguru import logger
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from llm_engineering.application.crawlers.canonical import link_identity, stored_link_identity
 from llm_engineering.application.crawlers.dispatcher import CrawlerDispatcher
-from llm_engineering.application.crawlers.errors import TransientCrawlError
+from llm_engineering.application.crawlers.errors import TransientCrawlError, is_name_resolution_failure
 from llm_engineering.application.crawlers.links import MalformedLink, ParsedLink, parse_link
 from llm_engineering.application.crawlers.refresh_guard import kept_reason, truncated_reason
+from llm_engineering.application.crawlers.retry_budget import RetryBudget
 from llm_engineering.domain.documents import Document, RepositoryDocument, UserDocument
 from llm_engineering.domain.exceptions import CrawlError
 
@@ -32,6 +33,7 @@ class RetryPolicy:
     attempts: int = 3
     initial_wait_s: float = 1.0
     max_wait_s: float = 20.0
+    max_total_wait_s: float = 30.0  # all links of one run together (see RetryBudget)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LinkResult:
     document_id: str | None = None
     attempts: int = 0
     seconds: float = 0.0
+    characters: int = 0  # text stored for this link (the run's report shows it)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "outcome": self.outcome.value}
@@ -97,9 +100,11 @@ def crawl_link(
     user: UserDocument,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
+    budget: RetryBudget | None = None,
 ) -> LinkResult:
     """Never raises for a bad page: the result says what happened and why."""
     retry = retry or RetryPolicy()
+    budget = budget or RetryBudget(retry.max_total_wait_s)
     started = time.perf_counter()
     crawler_name = dispatcher.crawler_name_for(link)
     result = LinkResult(link=link.url, domain=link.site, crawler=crawler_name, outcome=Outcome.FAILED)
@@ -112,8 +117,9 @@ def crawl_link(
         existing = find_by_canonical_link(model, canonical, repository=repository)
         if existing is not None and not refresh:
             result.outcome, result.document_id = Outcome.ALREADY_PRESENT, str(existing.id)
+            result.characters = stored_characters(existing.content)
             return result
-        fields = _extract_with_retries(crawler, link, retry, result)
+        fields = _extract_with_retries(crawler, link, retry, result, budget)
         if existing is not None:
             kept = truncated_reason(existing.content, fields.get("content"))
             if kept:
@@ -135,6 +141,7 @@ def crawl_link(
             document = model.find(link=canonical) or document
             result.outcome = Outcome.ALREADY_PRESENT
         result.document_id = str(document.id)
+        result.characters = stored_characters(document.content)
     except CrawlError as error:
         kept = kept_reason(error) if existing is not None else None
         if kept:
@@ -162,20 +169,59 @@ def find_by_canonical_link(model: type[Document], canonical: str, repository: bo
     return None
 
 
-def _extract_with_retries(crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult) -> dict[str, Any]:
+def stored_characters(content: Any) -> int:
+    """Characters of text in a document's content (nested dicts and lists: a repository's files)."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, dict):
+        return sum(stored_characters(value) for value in content.values())
+    if isinstance(content, list | tuple):
+        return sum(stored_characters(value) for value in content)
+    return 0
+
+
+def _extract_with_retries(
+    crawler: Any, link: ParsedLink, retry: RetryPolicy, result: LinkResult, budget: RetryBudget
+) -> dict[str, Any]:
+    """Transient errors are retried with exponential backoff while the run's retry budget lasts.
+
+    A host name that does not resolve is not retried: offline, or a typo in the link, seconds do not fix it.
+    """
+    backoff = wait_exponential(multiplier=retry.initial_wait_s, max=retry.max_wait_s)
+    attempts = max(1, retry.attempts)
+    budget_spent = False
+
+    def wait_within_budget(state: RetryCallState) -> float:
+        # tenacity asks for the wait before it checks `stop`: reserve budget only for a retry that will happen.
+        nonlocal budget_spent
+        if state.attempt_number >= attempts:
+            return 0.0
+        wanted = backoff(state)
+        granted = budget.take(wanted) if wanted > 0 else 0.0
+        budget_spent = granted is None
+        return granted or 0.0
+
     retrying = Retrying(
-        retry=retry_if_exception_type(TransientCrawlError),
-        stop=stop_after_attempt(max(1, retry.attempts)),
-        wait=wait_exponential(multiplier=retry.initial_wait_s, max=retry.max_wait_s),
+        retry=retry_if_exception(lambda e: isinstance(e, TransientCrawlError) and not is_name_resolution_failure(e)),
+        stop=lambda state: state.attempt_number >= attempts or budget_spent,
+        wait=wait_within_budget,
         reraise=True,
-        before_sleep=lambda state: logger.warning(
+        before_sleep=lambda state: logger.debug(
             "{} attempt {} failed ({}); retrying", link.url, state.attempt_number, state.outcome.exception()
         ),
     )
-    for attempt in retrying:
-        with attempt:
-            result.attempts = attempt.retry_state.attempt_number
-            return crawler.extract(link)
+    try:
+        for attempt in retrying:
+            with attempt:
+                result.attempts = attempt.retry_state.attempt_number
+                return crawler.extract(link)
+    except TransientCrawlError as error:
+        if is_name_resolution_failure(error):
+            raise CrawlError(f"host name did not resolve (offline or unknown host): {error}") from None
+        if budget_spent:
+            spent = f"not retried: this run's {budget.total_s:g}s retry budget is spent"
+            raise TransientCrawlError(f"{error} ({spent})") from None
+        raise
     raise AssertionError("unreachable: tenacity either returns or re-raises")
 
 
@@ -191,12 +237,14 @@ def crawl_links(
 
     links = list(links)
     summary = CrawlSummary()
-    bar = tqdm(links, desc="Crawling links", unit="link", disable=not progress)
+    budget = RetryBudget((retry or RetryPolicy()).max_total_wait_s)
+    # disable=None: tqdm's own rule, no bar when stderr is not a terminal (piped logs stay clean)
+    bar = tqdm(links, desc="Crawling links", unit="link", disable=None if progress else True)
     for link in bar:
         bar.set_postfix_str(link.domain)
-        result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry)
+        result = crawl_link(dispatcher, link, user, refresh=refresh, retry=retry, budget=budget)
         summary.results.append(result)
-        log = logger.warning if result.outcome is Outcome.FAILED else logger.info
         reason = f": {result.reason}" if result.reason else ""
-        log("{} [{}] {}{}", result.outcome.value, result.crawler, result.link, reason)
+        # DEBUG: the run's summary prints each failure once, at the end.
+        logger.debug("{} [{}] {}{}", result.outcome.value, result.crawler, result.link, reason)
     return summary
