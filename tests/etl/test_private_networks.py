@@ -88,17 +88,28 @@ def test_links_and_redirects_into_private_networks_fail_end_to_end(
 
 
 @pytest.mark.browser
-def test_the_browser_refuses_a_redirect_into_a_private_network(
-    local_web: LocalWeb, inner_server: LocalSiteServer
+def test_the_browser_never_requests_a_redirect_hop_into_a_private_network(
+    local_web: LocalWeb, inner_server: LocalSiteServer, mongo_db: str
 ) -> None:
+    """Chromium follows redirects itself: the hop to a loopback port no crawler_hosts entry names is held and
+    refused before it is sent, the link fails naming the address, and the same browser crawls on."""
     url = local_web.medium.url("redirect-inside.html")
     local_web.medium.routes["/redirect-inside.html"] = Route(
         "", status=302, headers={"Location": inner_server.url("secret.html")}
     )
+    user = UserDocument.get_or_create(first_name="Ada", last_name="Quill")
+    story = next(slug for slug, article in local_web.articles.items() if article.kind == "medium")
+    links = [url, local_web.article_url(story)]
     with CrawlerDispatcher(local_web.crawler_hosts()) as dispatcher:
-        crawler = dispatcher.get_crawler(url)
-        with pytest.raises(PrivateAddressRefused, match=r"^refused .*secret\.html: 127\.0\.0\.1 is a private"):
-            crawler.extract(parse_link(url))
+        refused, crawled = crawl_links(validate_links(links), user, dispatcher, retry=FAST_RETRY, progress=False).results
+        assert dispatcher.get_crawler(url).browser.starts == 1
+    assert refused.outcome is Outcome.FAILED
+    assert refused.reason == (
+        f"refused {inner_server.url('secret.html')}: 127.0.0.1 is a private network address (127.0.0.1); "
+        "name the host in crawler_hosts or set allow_private_networks: true to crawl it"
+    )
+    assert inner_server.requests == [], "the browser sent nothing to the internal server"
+    assert crawled.outcome is Outcome.SAVED, crawled.reason
 
 
 def test_a_git_redirect_into_a_private_network_fails_end_to_end(

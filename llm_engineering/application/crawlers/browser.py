@@ -1,7 +1,8 @@
 """One headless Chromium (Debian's, driver path given, nothing downloaded) shared by a crawl run.
 
 The browser starts on first use and `close()` always quits it; a crawl run wraps its links in
-`with BrowserSession(...)` so one browser serves every link.
+`with BrowserSession(...)` so one browser serves every link. Its page's navigations, redirect hops included,
+obey `network` (see navigation_guard.py): a refused one is never requested.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from llm_engineering.application.crawlers.navigation_guard import NavigationGuard
+from llm_engineering.application.crawlers.network import NetworkPolicy
 from llm_engineering.domain.exceptions import CrawlError, ImproperlyConfigured
 from llm_engineering.settings import get_settings
 
@@ -81,15 +84,25 @@ ACTIVITY_TRACKER_JS = """
 
 
 class BrowserSession:
-    def __init__(self, page_load_timeout_s: float = 30.0, extra_arguments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        page_load_timeout_s: float = 30.0,
+        extra_arguments: tuple[str, ...] = (),
+        network: NetworkPolicy | None = None,
+    ) -> None:
         self.page_load_timeout_s = page_load_timeout_s
         self.extra_arguments = extra_arguments  # e.g. tests keep Chromium off the internet with resolver rules
+        self.network = network or NetworkPolicy()  # read for every navigation: a crawler sets its own run's
         self._driver: WebDriver | None = None
+        self._guard: NavigationGuard | None = None
         self._profile_dir: str | None = None
         self.starts = 0  # how many browsers this session launched (the benchmark and tests read it)
 
     @property
     def driver(self) -> WebDriver:
+        if self._driver is not None and not (self._guard and self._guard.alive):
+            logger.warning("The browser's navigation guard stopped: restarting the browser")
+            self.close()  # never navigate unguarded
         if self._driver is None:
             self._driver = self._start()
         return self._driver
@@ -126,19 +139,29 @@ class BrowserSession:
             driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ACTIVITY_TRACKER_JS})
             driver.set_script_timeout(60)
             driver.set_page_load_timeout(self.page_load_timeout_s)
-        except WebDriverException as error:
+            debugger_address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+            self._guard = NavigationGuard(debugger_address, lambda: self.network)
+        except (WebDriverException, CrawlError, OSError, KeyError) as error:
             driver.quit()
             self._remove_profile()
-            raise CrawlError(f"Chromium started but could not be set up: {error.msg or error}") from None
+            detail = getattr(error, "msg", None) or error
+            raise CrawlError(f"Chromium started but could not be set up: {detail}") from None
         self.starts += 1
         logger.debug("Started headless Chromium (profile {})", self._profile_dir)
         return driver
 
+    def take_refusal(self) -> CrawlError | None:
+        """The last navigation of the page that the network policy refused (then forgotten), if any."""
+        return self._guard.take_refusal() if self._guard else None
+
     def close(self) -> None:
         driver, self._driver = self._driver, None
+        guard, self._guard = self._guard, None
         try:
             if driver is not None:
                 driver.quit()
+            if guard is not None:
+                guard.close()
         except Exception as error:  # quitting must never hide the crawl's own outcome
             logger.warning("Chromium did not quit cleanly: {}", error)
         finally:

@@ -92,7 +92,7 @@ class MediumCrawler(BaseCrawler):
     ) -> None:
         self.network = network or NetworkPolicy()
         self.browser = browser or BrowserSession(
-            page_load_timeout_s=page_load_timeout_s, extra_arguments=chromium_arguments
+            page_load_timeout_s=page_load_timeout_s, extra_arguments=chromium_arguments, network=self.network
         )
         self._owns_browser = browser is None
         self.content_wait_s = content_wait_s
@@ -109,10 +109,14 @@ class MediumCrawler(BaseCrawler):
         from selenium.common.exceptions import TimeoutException, WebDriverException
 
         self.network.check(link)
+        self.browser.network = self.network  # a shared browser's redirect hops obey this crawler's run
         driver = self.browser.driver
+        self.browser.take_refusal()  # forget what an earlier page's late navigation was refused
         try:
             driver.get(link.url)
             state = self._wait_for_content(driver)
+            if refusal := self.browser.take_refusal():
+                raise refusal  # a redirect hop into a private network: never requested
             landed = str(state.get("href", ""))
             if landed.startswith(("http://", "https://")) and landed != link.url:
                 self.network.check(landed)  # a redirect may not lead the browser into a private network
@@ -127,6 +131,8 @@ class MediumCrawler(BaseCrawler):
         except TimeoutException:
             raise TransientCrawlError(f"page load timed out after {self.browser.page_load_timeout_s:g}s") from None
         except WebDriverException as error:
+            if refusal := self.browser.take_refusal():
+                raise refusal from None
             message = error.msg or str(error)
             if any(code in message for code in _TRANSIENT_NET_ERRORS):
                 raise TransientCrawlError(f"network error: {message.splitlines()[0]}") from None
