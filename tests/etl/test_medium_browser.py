@@ -93,6 +93,17 @@ def test_browser_quits_even_when_the_crawl_fails(local_web: LocalWeb) -> None:
     assert not session.running
 
 
+def test_a_browser_whose_navigation_guard_stopped_is_replaced(local_web: LocalWeb) -> None:
+    """Without its DevTools connection Chromium would navigate unchecked: the session starts a fresh browser."""
+    with MediumCrawler(content_wait_s=2.0, network=LOOPBACK) as crawler:
+        url = local_web.article_url(next(s for s, a in local_web.articles.items() if a.kind == "medium"))
+        crawler.extract(parse_link(url))
+        crawler.browser._guard._socket.close()  # as when the connection breaks
+        crawler.browser._guard._thread.join(timeout=5)
+        assert crawler.extract(parse_link(url))["content"]
+        assert crawler.browser.starts == 2 and crawler.browser._guard.alive
+
+
 @pytest.mark.parametrize(
     ("page", "reason"),
     [

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, crawl_links, parse_link, validate_links
+from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, crawl_links, validate_links
 from llm_engineering.application.crawlers.ingest import RetryPolicy
 from llm_engineering.application.crawlers.links import HostPattern
 from llm_engineering.application.crawlers.network import NetworkPolicy, PrivateAddressRefused
@@ -101,8 +101,9 @@ def test_the_browser_never_requests_a_redirect_hop_into_a_private_network(
     story = next(slug for slug, article in local_web.articles.items() if article.kind == "medium")
     links = [url, local_web.article_url(story)]
     with CrawlerDispatcher(local_web.crawler_hosts()) as dispatcher:
-        refused, crawled = crawl_links(validate_links(links), user, dispatcher, retry=FAST_RETRY, progress=False).results
+        summary = crawl_links(validate_links(links), user, dispatcher, retry=FAST_RETRY, progress=False)
         assert dispatcher.get_crawler(url).browser.starts == 1
+    refused, crawled = summary.results
     assert refused.outcome is Outcome.FAILED
     assert refused.reason == (
         f"refused {inner_server.url('secret.html')}: 127.0.0.1 is a private network address (127.0.0.1); "
