@@ -69,7 +69,8 @@ class EdgeVectorStore(VectorStore):
         return self.root / name
 
     def list_collections(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / CONFIG_FILE).exists())
+        # Dot-folders are shards being created, dropped or restored, never collections.
+        return sorted(p.name for p in self.root.iterdir() if _NAME.match(p.name) and (p / CONFIG_FILE).exists())
 
     def collection_exists(self, name: str) -> bool:
         return (self._path(name) / CONFIG_FILE).exists()
@@ -144,6 +145,14 @@ class EdgeVectorStore(VectorStore):
             info = shard.info()
             logger.info(f"Indexed {name}: {info.points_count} points in {info.segments_count} segments")
         shard.flush()
+
+    def release(self, name: str) -> None:
+        """Flush and close one collection's shard (it reopens on next use): its folder is then a complete copy."""
+        with self._mutex:
+            shard = self._shards.pop(name, None)
+            if shard is not None:
+                shard.flush()
+                shard.close()
 
     def flush(self) -> None:
         for shard in list(self._shards.values()):
