@@ -298,6 +298,21 @@ def _take_process_lock(root: Path):  # noqa: ANN202 - an open file object
     return lock_file
 
 
+def lock_holder(root: Path) -> int | None:
+    """The pid of the process holding the store open, or None when it is free (the lock is not taken)."""
+    lock_path = Path(root) / ".lock"
+    if not lock_path.exists():
+        return None
+    with lock_path.open("r") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = probe.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+    return None
+
+
 def _load_shard(path: Path) -> qe.EdgeShard:
     try:
         return qe.EdgeShard.load(str(path))
