@@ -9,13 +9,18 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+from loguru import logger
 from qdrant_client import QdrantClient
 
 from llm_engineering.domain.base.vector import SparseEmbedding, author_filter
 from llm_engineering.domain.base.vector_store import CollectionSpec, Point, SparseVector
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 from llm_engineering.infrastructure.bootstrap import close_vector_store, get_vector_store
-from llm_engineering.infrastructure.vector_store.legacy import has_local_mode_folder, migrate_local_mode
+from llm_engineering.infrastructure.vector_store.legacy import (
+    MIGRATE_COMMAND,
+    has_local_mode_folder,
+    migrate_local_mode,
+)
 from llm_engineering.infrastructure.vector_store.server import ServerVectorStore
 from llm_engineering.settings import get_settings
 
@@ -81,6 +86,14 @@ def test_local_mode_folder_is_migrated_then_kept_aside(qdrant_local: Path) -> No
     old.upsert("cleaned_articles", [Point(str(uuid.uuid4()), {"content": "c"}, None, None)])
     old.close()
     assert has_local_mode_folder(settings)
+    messages: list[str] = []
+    sink = logger.add(messages.append, level="WARNING")
+    try:
+        close_vector_store()
+        get_vector_store()  # opening the home says what to do with the old folder
+    finally:
+        logger.remove(sink)
+    assert any(MIGRATE_COMMAND in message and str(settings.legacy_qdrant_path) in message for message in messages)
 
     copied = migrate_local_mode(settings, get_vector_store())
     assert copied == {"embedded_articles": 600, "cleaned_articles": 1}
