@@ -36,6 +36,7 @@ from llm_engineering.domain.base.vector_store import (
     RrfFusion,
     SparseVector,
     VectorStore,
+    WithVectors,
 )
 from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M
@@ -176,7 +177,7 @@ class EdgeVectorStore(VectorStore):
         vector: Sequence[float],
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         request = qe.QueryRequest(
@@ -185,7 +186,7 @@ class EdgeVectorStore(VectorStore):
             filter=_to_edge_filter(query_filter),
             params=_search_params(exact),
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -195,14 +196,14 @@ class EdgeVectorStore(VectorStore):
         vector: SparseVector,
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
     ) -> list[Hit]:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(_to_edge_sparse(vector), using=SPARSE_VECTOR),
             filter=_to_edge_filter(query_filter),
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -214,7 +215,7 @@ class EdgeVectorStore(VectorStore):
         limit: int,
         fusion: RrfFusion,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         edge_filter = _to_edge_filter(query_filter)
@@ -237,7 +238,7 @@ class EdgeVectorStore(VectorStore):
             query=qe.Fusion.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None),
             filter=edge_filter,
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -264,7 +265,7 @@ class EdgeVectorStore(VectorStore):
             limit=limit,
             filter=_to_edge_filter(query_filter),
             with_payload=with_payload,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         records, next_offset = self._shard(name).scroll(request)
         return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
@@ -333,6 +334,10 @@ def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
         ),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
     )
+
+
+def _vectors(with_vectors: WithVectors) -> bool | list[str]:
+    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
 
 
 def _search_params(exact: bool) -> qe.SearchParams:
