@@ -39,6 +39,9 @@ if ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
 fi
 
+echo "==> exporting the embedding model to ONNX (once; reused from the user cache afterwards)"
+python -m tools.embedding_model export
+
 echo "==> initialising ZenML offline under MOODSWARM_HOME"
 python -m tools.zenml_init
 echo "==> setup done"

@@ -12,6 +12,7 @@ import pytest
 from qdrant_client import QdrantClient
 
 from llm_engineering.domain.base.vector_store import (
+    DENSE_VECTOR,
     CollectionSpec,
     Filter,
     HasId,
@@ -187,6 +188,8 @@ def test_hybrid_can_return_the_dense_vectors(store: VectorStore) -> None:
     _loaded(store)
     dense, sparse = _query(0)
     hits = store.query_hybrid(NAME, dense, sparse, 5, RRF, with_vectors=True)
-    assert len(hits) == 5 and all(len(hit.dense) == SIZE for hit in hits)
+    assert len(hits) == 5 and all(len(hit.dense) == SIZE and hit.sparse.indices for hit in hits)
+    only_dense = store.query_hybrid(NAME, dense, sparse, 5, RRF, with_vectors=[DENSE_VECTOR])
+    assert all(len(hit.dense) == SIZE and hit.sparse is None for hit in only_dense)
     best = store.query_dense(NAME, dense, 1)[0]
     assert best.score == pytest.approx(max(float(np.dot(dense, p.dense)) for p in _points()), abs=1e-5)

@@ -1,4 +1,7 @@
-"""Manage the embedded MongoDB-compatible server: `python -m tools.infra up|down|status`."""
+"""Manage the embedded MongoDB-compatible server: `python -m tools.infra up|down|status`.
+
+`status` also says who holds the embedded vector store (one process at a time) and whether an old
+qdrant-client local-mode folder still waits to be migrated."""
 
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ def status() -> None:
     settings = get_settings()
     for key, value in settings.describe().items():
         click.echo(f"{key}: {value}")
+    if settings.uses_embedded_vector_store:
+        _vector_store_status()
     if not settings.uses_embedded_mongo:
         return
     server = embedded_server()
@@ -54,6 +59,17 @@ def status() -> None:
     else:
         click.echo("embedded MongoDB: stopped")
         sys.exit(1)
+
+
+def _vector_store_status() -> None:
+    from llm_engineering.infrastructure.vector_store.edge import lock_holder
+    from llm_engineering.infrastructure.vector_store.legacy import MIGRATE_COMMAND, has_local_mode_folder
+
+    settings = get_settings()
+    holder = lock_holder(settings.vector_store_path)
+    click.echo(f"embedded vector store: {'free' if holder is None else f'open in process {holder}'}")
+    if has_local_mode_folder(settings):
+        click.echo(f"old local-mode vectors in {settings.legacy_qdrant_path}: migrate with `{MIGRATE_COMMAND}`")
 
 
 def _require_embedded() -> None:

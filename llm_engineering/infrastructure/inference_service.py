@@ -1,8 +1,8 @@
 """The retrieval HTTP service (FastAPI): `POST /search`, `GET /health`, OpenAPI at `/openapi.json` and `/docs`.
 
-The process holds the one Qdrant client (local mode allows a single process) and the embedding model,
-both opened on first use. Searches are serialised by a lock: the local-mode client is not thread-safe,
-and one CPU-bound search at a time is also what the hardware can do.
+The process holds the vector store (the embedded one allows a single process) and the embedding model,
+both opened on first use. Searches are serialised by a lock: one CPU-bound search at a time is what the
+hardware can do.
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def chunking_config(category: DataCategory) -> ChunkingConfig:
 def chunking_fingerprint(category: DataCategory) -> str:
     """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
     config = chunking_config(category)
-    model = get_settings().embedding_model_path()
-    return f"v1|{model.name}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
+    model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
+    return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
 
 
 def chunk_id(document_id: uuid.UUID | str, chunk_index: int) -> uuid.UUID:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from llm_engineering.application.rag.fusion import RRF_K
 from llm_engineering.domain.base.vector import SparseEmbedding
-from llm_engineering.domain.base.vector_store import Filter
+from llm_engineering.domain.base.vector_store import DENSE_VECTOR, Filter
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
 SearchMode = Literal["dense", "hybrid"]
@@ -35,5 +35,5 @@ def search_collection(
     """
     if mode == "hybrid" and sparse is not None and sparse.indices:
         # The dense vectors let the retriever weigh this collection against the others.
-        return chunk_class.hybrid_search(dense, sparse, limit, query_filter, rrf_k=RRF_K, with_vectors=True)
+        return chunk_class.hybrid_search(dense, sparse, limit, query_filter, rrf_k=RRF_K, with_vectors=[DENSE_VECTOR])
     return chunk_class.search(dense, limit=limit, query_filter=query_filter)

@@ -34,6 +34,7 @@ from llm_engineering.domain.base.vector_store import (
     RrfFusion,
     SparseVector,
     VectorStore,
+    WithVectors,
     ids_of,
 )
 from llm_engineering.domain.exceptions import CollectionMismatch, ImproperlyConfigured
@@ -346,7 +347,7 @@ class VectorBaseDocument(BaseModel, ABC):
         query_vector: list[float],
         limit: int = 10,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Self]:
         """Dense similarity search (cosine), best first, each hit with its `score`."""
@@ -379,7 +380,7 @@ class VectorBaseDocument(BaseModel, ABC):
         *,
         rrf_k: int,
         weights: tuple[float, float] | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Self]:
         """Dense and sparse candidates fused by reciprocal-rank fusion in the engine; `score` is the fused score.

@@ -138,6 +138,10 @@ class RrfFusion:
     weights: tuple[float, float] | None = None  # (dense, sparse); None: equal
 
 
+# True/False, or the names of the vectors to return (e.g. only DENSE_VECTOR: sparse vectors are long).
+WithVectors = bool | Sequence[str]
+
+
 class VectorStore(ABC):
     """One vector engine. Methods on a missing collection raise, except `collection_exists`."""
 
@@ -169,7 +173,7 @@ class VectorStore(ABC):
         vector: Sequence[float],
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         """Best `limit` points by cosine similarity. `exact` skips any approximate index."""
@@ -181,7 +185,7 @@ class VectorStore(ABC):
         vector: SparseVector,
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
     ) -> list[Hit]:
         """Best `limit` points by IDF-weighted dot product of sparse vectors."""
 
@@ -194,7 +198,7 @@ class VectorStore(ABC):
         limit: int,
         fusion: RrfFusion,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         """Dense and sparse candidates (`limit` each) fused by RRF; `score` is the fused score."""

@@ -36,6 +36,7 @@ from llm_engineering.domain.base.vector_store import (
     RrfFusion,
     SparseVector,
     VectorStore,
+    WithVectors,
 )
 from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M
@@ -69,7 +70,8 @@ class EdgeVectorStore(VectorStore):
         return self.root / name
 
     def list_collections(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / CONFIG_FILE).exists())
+        # Dot-folders are shards being created, dropped or restored, never collections.
+        return sorted(p.name for p in self.root.iterdir() if _NAME.match(p.name) and (p / CONFIG_FILE).exists())
 
     def collection_exists(self, name: str) -> bool:
         return (self._path(name) / CONFIG_FILE).exists()
@@ -145,6 +147,14 @@ class EdgeVectorStore(VectorStore):
             logger.info(f"Indexed {name}: {info.points_count} points in {info.segments_count} segments")
         shard.flush()
 
+    def release(self, name: str) -> None:
+        """Flush and close one collection's shard (it reopens on next use): its folder is then a complete copy."""
+        with self._mutex:
+            shard = self._shards.pop(name, None)
+            if shard is not None:
+                shard.flush()
+                shard.close()
+
     def flush(self) -> None:
         for shard in list(self._shards.values()):
             shard.flush()
@@ -167,7 +177,7 @@ class EdgeVectorStore(VectorStore):
         vector: Sequence[float],
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         request = qe.QueryRequest(
@@ -176,7 +186,7 @@ class EdgeVectorStore(VectorStore):
             filter=_to_edge_filter(query_filter),
             params=_search_params(exact),
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -186,14 +196,14 @@ class EdgeVectorStore(VectorStore):
         vector: SparseVector,
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
     ) -> list[Hit]:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(_to_edge_sparse(vector), using=SPARSE_VECTOR),
             filter=_to_edge_filter(query_filter),
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -205,7 +215,7 @@ class EdgeVectorStore(VectorStore):
         limit: int,
         fusion: RrfFusion,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         edge_filter = _to_edge_filter(query_filter)
@@ -228,7 +238,7 @@ class EdgeVectorStore(VectorStore):
             query=qe.Fusion.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None),
             filter=edge_filter,
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -255,7 +265,7 @@ class EdgeVectorStore(VectorStore):
             limit=limit,
             filter=_to_edge_filter(query_filter),
             with_payload=with_payload,
-            with_vector=with_vectors,
+            with_vector=_vectors(with_vectors),
         )
         records, next_offset = self._shard(name).scroll(request)
         return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
@@ -289,6 +299,21 @@ def _take_process_lock(root: Path):  # noqa: ANN202 - an open file object
     return lock_file
 
 
+def lock_holder(root: Path) -> int | None:
+    """The pid of the process holding the store open, or None when it is free (the lock is not taken)."""
+    lock_path = Path(root) / ".lock"
+    if not lock_path.exists():
+        return None
+    with lock_path.open("r") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = probe.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+    return None
+
+
 def _load_shard(path: Path) -> qe.EdgeShard:
     try:
         return qe.EdgeShard.load(str(path))
@@ -309,6 +334,10 @@ def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
         ),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
     )
+
+
+def _vectors(with_vectors: WithVectors) -> bool | list[str]:
+    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
 
 
 def _search_params(exact: bool) -> qe.SearchParams:

@@ -26,6 +26,7 @@ from llm_engineering.domain.base.vector_store import (
     RrfFusion,
     SparseVector,
     VectorStore,
+    WithVectors,
 )
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF
 
@@ -117,7 +118,7 @@ class ServerVectorStore(VectorStore):
         vector: Sequence[float],
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         return self._query(
@@ -127,7 +128,7 @@ class ServerVectorStore(VectorStore):
             limit=limit,
             query_filter=_to_qdrant_filter(query_filter),
             search_params=_search_params(exact),
-            with_vectors=with_vectors,
+            with_vectors=_vectors(with_vectors),
         )
 
     def query_sparse(
@@ -136,7 +137,7 @@ class ServerVectorStore(VectorStore):
         vector: SparseVector,
         limit: int,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
     ) -> list[Hit]:
         return self._query(
             collection_name=name,
@@ -144,7 +145,7 @@ class ServerVectorStore(VectorStore):
             using=SPARSE_VECTOR,
             limit=limit,
             query_filter=_to_qdrant_filter(query_filter),
-            with_vectors=with_vectors,
+            with_vectors=_vectors(with_vectors),
         )
 
     def query_hybrid(
@@ -155,7 +156,7 @@ class ServerVectorStore(VectorStore):
         limit: int,
         fusion: RrfFusion,
         query_filter: Filter | None = None,
-        with_vectors: bool = False,
+        with_vectors: WithVectors = False,
         exact: bool = False,
     ) -> list[Hit]:
         qdrant_filter = _to_qdrant_filter(query_filter)
@@ -177,7 +178,7 @@ class ServerVectorStore(VectorStore):
             query=models.RrfQuery(rrf=models.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None)),
             query_filter=qdrant_filter,
             limit=limit,
-            with_vectors=with_vectors,
+            with_vectors=_vectors(with_vectors),
         )
 
     def retrieve(
@@ -204,7 +205,7 @@ class ServerVectorStore(VectorStore):
             offset=offset,
             scroll_filter=_to_qdrant_filter(query_filter),
             with_payload=with_payload,
-            with_vectors=with_vectors,
+            with_vectors=_vectors(with_vectors),
         )
         return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
 
@@ -213,6 +214,10 @@ class ServerVectorStore(VectorStore):
 
 
 # --- translation -------------------------------------------------------------------------------------
+
+
+def _vectors(with_vectors: WithVectors) -> bool | list[str]:
+    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
 
 
 def _search_params(exact: bool) -> models.SearchParams:

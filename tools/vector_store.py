@@ -1,0 +1,98 @@
+"""The embedded vector store: backups, restores, and moving an old local-mode folder over.
+
+python -m tools.vector_store backup DEST        # consistent copy of every collection into a new folder
+python -m tools.vector_store restore SRC        # put a backup back (the current store is moved aside, kept)
+python -m tools.vector_store migrate-local-mode # copy MOODSWARM_HOME/qdrant (qdrant-client local mode) over
+
+Stop other MoodSwarm processes first: the embedded store allows one process at a time. A Qdrant server
+(QDRANT_URL) makes its own snapshots: use the server's snapshot API instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # also runnable as `python tools/vector_store.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import click
+
+from llm_engineering.domain.exceptions import LLMTwinException
+from llm_engineering.settings import get_settings
+
+
+def _embedded_store():  # noqa: ANN202 - EdgeVectorStore
+    from llm_engineering.infrastructure.bootstrap import get_vector_store
+    from llm_engineering.infrastructure.vector_store.edge import EdgeVectorStore
+
+    if get_settings().QDRANT_URL:
+        raise click.ClickException("QDRANT_URL is set: back up a Qdrant server with its snapshot API")
+    store = get_vector_store()
+    if not isinstance(store, EdgeVectorStore):
+        raise click.ClickException("The vector store in use is not the embedded one")
+    return store
+
+
+@click.group(help=__doc__)
+def main() -> None:
+    pass
+
+
+@main.command(name="backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+def backup_command(destination: Path) -> None:
+    from llm_engineering.infrastructure.bootstrap import close_vector_store
+    from llm_engineering.infrastructure.vector_store.backup import backup
+
+    try:
+        points = backup(_embedded_store(), destination)
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_vector_store()
+    for name, count in points.items():
+        click.echo(f"{name:<24} {count:>8} points")
+    click.echo(f"backed up {len(points)} collections to {destination}")
+
+
+@main.command(name="restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def restore_command(source: Path) -> None:
+    from llm_engineering.infrastructure.bootstrap import close_vector_store
+    from llm_engineering.infrastructure.vector_store.backup import restore
+
+    try:
+        counts, kept = restore(_embedded_store(), source)
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_vector_store()
+    for name, count in counts.items():
+        click.echo(f"{name:<24} {count:>8} points")
+    if kept:
+        click.echo(f"the previous collections are kept in {kept}")
+    click.echo(f"restored {len(counts)} collections from {source}")
+
+
+@main.command(name="migrate-local-mode")
+def migrate_command() -> None:
+    from llm_engineering.infrastructure.bootstrap import close_vector_store, get_vector_store
+    from llm_engineering.infrastructure.vector_store.legacy import migrate_local_mode
+
+    settings = get_settings()
+    if settings.QDRANT_URL:
+        raise click.ClickException("QDRANT_URL is set: the embedded store is not in use")
+    try:
+        copied = migrate_local_mode(settings, get_vector_store())
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_vector_store()
+    for name, count in copied.items():
+        click.echo(f"{name:<24} {count:>8} points")
+    click.echo(f"migrated {len(copied)} collections into {settings.vector_store_path}")
+
+
+if __name__ == "__main__":
+    main()
