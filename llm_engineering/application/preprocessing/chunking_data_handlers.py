@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.networks.model_fingerprint import model_fingerprint
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
     HEADING,
@@ -61,7 +62,7 @@ def chunking_fingerprint(category: DataCategory) -> str:
     """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
     config = chunking_config(category)
     model = get_settings().embedding_model_path()
-    return f"v1|{model.name}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
+    return f"v1|{model_fingerprint(model)}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
 
 
 def chunk_id(document_id: uuid.UUID | str, chunk_index: int) -> uuid.UUID:
