@@ -11,6 +11,8 @@ from llm_engineering.infrastructure.db.embedded_mongo import EmbeddedMongoServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
+from llm_engineering.infrastructure.bootstrap import bootstrap
+bootstrap()
 from llm_engineering.domain.documents import UserDocument
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 UserDocument(first_name="Ada", last_name="Quill").save()

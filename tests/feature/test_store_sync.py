@@ -66,6 +66,13 @@ def test_deleted_documents_are_pruned_and_nothing_else_changes(warehouse: dict) 
     assert len(gone) == 3 + deleted_chunks
     assert {key: before[key] for key in after} == after  # every other point untouched, vectors included
 
+    from tools.run import feature_summary
+
+    assert feature_summary(metadata) == (
+        f"Feature store: 3 documents pruned ({deleted_chunks} chunks), 0 re-attributed, 0 re-embedded, 0 new, "
+        "5 unchanged; 0 chunks embedded."
+    )
+
 
 def test_recrawl_after_wiping_the_warehouse_is_not_retrievable_twice(warehouse: dict) -> None:
     run_feature_pipeline()
