@@ -104,6 +104,9 @@ def test_service_reconnects_after_mongodb_restarts_on_another_port(embedded_home
         found = httpx.post(f"{url}/search", json=body, timeout=60)
         assert found.status_code == 200, found.text
         assert found.json()["hits"] and found.json()["author"]["full_name"] == "José Núñez"
+        assert found.json()["author_reason"] == "author 'Núñez' asked for: José Núñez"
+        topic = httpx.post(f"{url}/search", json={"query": "graphs by nunez", "k": 2}, timeout=60).json()
+        assert topic["author"] is None and "not written as a name" in topic["author_reason"]
     finally:
         output = stop_service(process)
     assert "Traceback" not in output and "meta_path" not in output, output
