@@ -17,13 +17,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from llm_engineering.domain.exceptions import ImproperlyConfigured
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A checkout (source tree or editable install) has its pyproject.toml beside the package. A regular install
+# lives in site-packages, where no state may ever be written: its state goes under the user's home instead.
+IS_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file()
+STATE_ROOT = REPO_ROOT if IS_CHECKOUT else Path.home()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
 
     # One folder for all local state: embedded MongoDB data, Qdrant storage, ZenML, logs.
-    MOODSWARM_HOME: Path = REPO_ROOT / ".moodswarm"
+    MOODSWARM_HOME: Path = STATE_ROOT / ".moodswarm"  # a relative path is relative to STATE_ROOT, not the cwd
 
     # Logging: INFO by default; DEBUG shows per-link outcomes, retries and library details.
     LOG_LEVEL: str = "INFO"
@@ -81,7 +85,12 @@ class Settings(BaseSettings):
 
     @property
     def home(self) -> Path:
-        return self.MOODSWARM_HOME.expanduser().resolve()
+        home = self.MOODSWARM_HOME.expanduser()
+        return (home if home.is_absolute() else STATE_ROOT / home).resolve()
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
 
     @property
     def mongo_data_dir(self) -> Path:

@@ -1,11 +1,12 @@
 from zenml import pipeline
 
-from steps.infrastructure import check_embedding_model, check_mongodb, check_qdrant
+from steps.infrastructure import check_embedding_model, check_feature_store, check_mongodb, check_qdrant
 
 
 @pipeline(enable_cache=False)
 def smoke_test() -> None:
-    """MongoDB answers, Qdrant answers, the embedding model loads and returns a 384-dim vector."""
+    """MongoDB answers, Qdrant answers, the model returns a 384-dim vector, the store matches the warehouse."""
     check_mongodb()
     check_qdrant()
     check_embedding_model()
+    check_feature_store(after=["check_mongodb", "check_qdrant"])

@@ -24,7 +24,7 @@ def make_article(author: UserDocument, n: int) -> ArticleDocument:
 def test_round_trip_keeps_uuid_as_string_id(mongo_db: str) -> None:
     user = UserDocument(first_name="Ada", last_name="Lovelace").save()
     raw = UserDocument.collection().find_one({"_id": str(user.id)})
-    assert raw == {"_id": str(user.id), "first_name": "Ada", "last_name": "Lovelace"}
+    assert raw == {"_id": str(user.id), "first_name": "Ada", "last_name": "Lovelace", "name_key": "ada lovelace"}
     found = UserDocument.find(first_name="Ada")
     assert found is not None
     assert found.id == user.id and isinstance(found.id, uuid.UUID)

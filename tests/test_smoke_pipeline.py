@@ -47,5 +47,6 @@ def test_smoke_test_pipeline_through_the_cli(tmp_path: Path) -> None:
         assert metadata["check_embedding_model"]["dimension"] == 384
         assert metadata["check_mongodb"]["database"] == "twin"
         assert "embedded" in metadata["check_qdrant"]["target"]
+        assert metadata["check_feature_store"]["ok"] is True
     finally:
         subprocess.run([sys.executable, "-m", "tools.infra", "down"], cwd=REPO_ROOT, env=env, timeout=60)

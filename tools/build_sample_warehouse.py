@@ -25,11 +25,11 @@ import click
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def main(data_dir: Path | None) -> None:
     from llm_engineering.application.crawlers import CrawlerDispatcher, Outcome, crawl_links, validate_links
+    from llm_engineering.application.rag.authors import get_or_create_user
     from llm_engineering.infrastructure.db.embedded_mongo import EmbeddedMongoServer
     from llm_engineering.infrastructure.db.mongo import close_connection
     from llm_engineering.settings import reset_settings
     from pipelines.digital_data_etl import load_etl_config
-    from steps.etl.get_or_create_user import split_user_full_name
     from tools.data_warehouse import DEFAULT_DATA_DIR, export_raw_data
     from tools.sample_site import SAMPLE_CONFIG, load_articles, render_site, serve_sample_site
 
@@ -41,16 +41,13 @@ def main(data_dir: Path | None) -> None:
         os.environ["DATABASE_NAME"] = "sample_warehouse"
         reset_settings()
         try:
-            from llm_engineering.domain.documents import UserDocument
-
-            first_name, last_name = split_user_full_name(parameters["user_full_name"])
-            user = UserDocument.get_or_create(first_name=first_name, last_name=last_name)
+            user = get_or_create_user(parameters["user_full_name"])
             with serve_sample_site(git_root=Path(folder) / "git"), CrawlerDispatcher(parameters["crawler_hosts"]) as d:
                 summary = crawl_links(validate_links(parameters["links"]), user, d)
             failed = [r for r in summary.results if r.outcome is Outcome.FAILED]
             if failed:
                 raise click.ClickException("Sample crawl failed: " + "; ".join(f"{r.link}: {r.reason}" for r in failed))
-            counts = export_raw_data(data_dir or DEFAULT_DATA_DIR)
+            counts = export_raw_data(data_dir or DEFAULT_DATA_DIR, force=True)  # regenerating it on purpose
         finally:
             close_connection()
             server.stop()

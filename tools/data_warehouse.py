@@ -1,7 +1,10 @@
 """Back up and restore the raw data warehouse as JSON, one `<ClassName>.json` per collection.
 
-python -m tools.data_warehouse --export-raw-data [--data-dir DIR]
+python -m tools.data_warehouse --export-raw-data [--data-dir DIR] [--force]
 python -m tools.data_warehouse --import-raw-data [--data-dir DIR]
+
+Export without --data-dir writes a new timestamped folder under MOODSWARM_HOME/backups/. Exporting into
+a folder whose backup holds more records than the export would lose data: refused unless --force.
 
 The format is the reference project's published dump: a JSON list of objects whose `_id` is a string.
 Import is an upsert by `_id` (importing twice changes nothing). Every record of every file is validated
@@ -14,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +30,15 @@ from pydantic import ValidationError
 
 from llm_engineering.application.crawlers.canonical import stored_link_identity
 from llm_engineering.domain.base.nosql import NoSQLBaseDocument
-from llm_engineering.domain.documents import ArticleDocument, PostDocument, RepositoryDocument, UserDocument
+from llm_engineering.domain.documents import (
+    ArticleDocument,
+    PostDocument,
+    RepositoryDocument,
+    UserDocument,
+    user_name_key,
+)
 from llm_engineering.domain.exceptions import InvalidBackup
-from llm_engineering.settings import REPO_ROOT
+from llm_engineering.settings import REPO_ROOT, get_settings
 
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "data_warehouse_raw_data"
 # Users first: the documents that follow refer to them.
@@ -39,16 +49,66 @@ WAREHOUSE_CLASSES: tuple[type[NoSQLBaseDocument], ...] = (
     RepositoryDocument,
 )
 LOOKUP_BATCH = 500
+# Recomputed on load, so left out of backups: dumps keep the reference project's format.
+DERIVED_FIELDS: dict[type[NoSQLBaseDocument], set[str]] = {UserDocument: {"name_key"}}
 
 
-def export_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
-    """Write every collection to `data_dir/<ClassName>.json`; returns the number of records per file."""
-    data_dir = Path(data_dir)
+class BackupWouldShrink(InvalidBackup):
+    """The target folder's backup holds more records than the export: overwriting it would lose data."""
+
+
+def new_backup_dir() -> Path:
+    """A fresh folder under MOODSWARM_HOME/backups/, named by the UTC time (never an existing one)."""
+    root = get_settings().backups_dir
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S_%fZ")
+    folder = root / stamp
+    suffix = 1
+    while folder.exists():
+        folder, suffix = root / f"{stamp}-{suffix}", suffix + 1
+    return folder
+
+
+def backup_record_count(data_dir: Path) -> int:
+    """Records held by the backup files already in `data_dir` (0 when there are none)."""
+    total = 0
+    for document_class in WAREHOUSE_CLASSES:
+        path = Path(data_dir) / f"{document_class.__name__}.json"
+        if path.exists():
+            try:
+                records = json.loads(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise BackupWouldShrink(f"{path} is not a readable backup; refusing to overwrite it") from None
+            total += len(records) if isinstance(records, list) else 1
+    return total
+
+
+def warehouse_record_count() -> int:
+    return sum(document_class.estimated_count() for document_class in WAREHOUSE_CLASSES)
+
+
+def export_raw_data(data_dir: Path | None = None, force: bool = False) -> dict[str, int]:
+    """Write every collection to `data_dir/<ClassName>.json`; returns the number of records per file.
+
+    No `data_dir`: a new timestamped folder under MOODSWARM_HOME/backups/. An existing backup holding
+    more records than the warehouse is only overwritten with `force`.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else new_backup_dir()
+    if not force:
+        existing = backup_record_count(data_dir)
+        exporting = warehouse_record_count() if existing else 0
+        if existing > exporting:
+            raise BackupWouldShrink(
+                f"{data_dir} holds a backup of {existing} records and the warehouse has {exporting}: exporting "
+                "would overwrite it with less. Choose another --data-dir, omit it for a new timestamped backup, "
+                "or pass --force."
+            )
     data_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for document_class in WAREHOUSE_CLASSES:
         path = data_dir / f"{document_class.__name__}.json"
-        counts[path.name] = _write_json_list(path, (d.to_mongo() for d in document_class.bulk_find()))
+        derived = DERIVED_FIELDS.get(document_class, set())
+        records = (d.to_mongo(exclude=derived) for d in document_class.bulk_find())
+        counts[path.name] = _write_json_list(path, records)
         logger.info("Exported {} records to {}", counts[path.name], path)
     return counts
 
@@ -98,10 +158,11 @@ def load_backup_file(path: Path, document_class: type[NoSQLBaseDocument]) -> lis
         if record["_id"] in seen_ids:
             raise InvalidBackup(f"{where}: the same _id as record {seen_ids[record['_id']]}")
         seen_ids[record["_id"]] = index
-        link = getattr(document, "link", None)
+        link = getattr(document, "link", None) or getattr(document, "name_key", None)
         if link is not None:
             if link in seen_links:
-                raise InvalidBackup(f"{where}: the same link as record {seen_links[link]} ({link})")
+                what = "link" if getattr(document, "link", None) else "user name (ignoring case)"
+                raise InvalidBackup(f"{where}: the same {what} as record {seen_links[link]} ({link})")
             seen_links[link] = index
         documents.append(document)
     return documents
@@ -115,9 +176,12 @@ def _check_unique_clashes(path: Path, documents: list[NoSQLBaseDocument]) -> Non
     for start in range(0, len(documents), LOOKUP_BATCH):
         batch = documents[start : start + LOOKUP_BATCH]
         if isinstance(batch[0], UserDocument):
-            keys = [{"first_name": d.first_name, "last_name": d.last_name} for d in batch]  # type: ignore[attr-defined]
-            stored = {(r["first_name"], r["last_name"]): r["_id"] for r in collection.find({"$or": keys})}
-            wanted = {(d.first_name, d.last_name): d for d in batch}  # type: ignore[attr-defined]
+            # Names are unique ignoring case: "ada quill" clashes with a stored "Ada Quill".
+            exact = [{"first_name": d.first_name, "last_name": d.last_name} for d in batch]  # type: ignore[attr-defined]
+            keys = [d.name_key for d in batch]  # type: ignore[attr-defined]
+            found = collection.find({"$or": [{"name_key": {"$in": keys}}, *exact]})
+            stored = {user_name_key(f"{r['first_name']} {r['last_name']}"): r["_id"] for r in found}
+            wanted = {d.name_key: d for d in batch}  # type: ignore[attr-defined]
         else:
             links = [d.link for d in batch if getattr(d, "link", None) is not None]  # type: ignore[attr-defined]
             if not links:
@@ -186,18 +250,21 @@ def import_raw_data(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, dict[str, in
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
-    help="Folder of <ClassName>.json files.",
+    default=None,
+    help="Folder of <ClassName>.json files. Import default: the project's sample "
+    "(data/data_warehouse_raw_data); export default: a new MOODSWARM_HOME/backups/<UTC time> folder.",
 )
-def main(export: bool, import_: bool, data_dir: Path) -> None:
+@click.option("--force", is_flag=True, default=False, help="Export: overwrite a backup that holds more records.")
+def main(export: bool, import_: bool, data_dir: Path | None, force: bool) -> None:
     if export == import_:
         raise click.UsageError("Say exactly one of --export-raw-data or --import-raw-data")
     try:
         if export:
-            counts = export_raw_data(data_dir)
+            data_dir = data_dir if data_dir is not None else new_backup_dir()
+            counts = export_raw_data(data_dir, force=force)
             click.echo(f"Exported to {data_dir}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
         else:
+            data_dir = data_dir if data_dir is not None else DEFAULT_DATA_DIR
             result = import_raw_data(data_dir)
             click.echo(
                 f"Imported from {data_dir}: "
@@ -206,6 +273,8 @@ def main(export: bool, import_: bool, data_dir: Path) -> None:
                     for name, c in result.items()
                 )
             )
+    except BackupWouldShrink as error:
+        raise click.ClickException(f"Nothing exported: {error}") from None
     except InvalidBackup as error:
         raise click.ClickException(f"Invalid backup, nothing imported: {error}") from None
 

@@ -19,7 +19,7 @@ if __package__ in (None, ""):  # also runnable as `python tools/qdrant_inspect.p
 
 import click
 
-from llm_engineering.domain.base.vector import VectorBaseDocument, author_filter, field_filter
+from llm_engineering.domain.base.vector import VectorBaseDocument, author_filter
 from llm_engineering.domain.base.vector_store import DENSE_VECTOR, SPARSE_VECTOR, VectorStore
 from llm_engineering.infrastructure.bootstrap import bootstrap, get_vector_store
 
@@ -138,20 +138,13 @@ def search(name: str, query: str, limit: int, author: str | None, as_json: bool)
 
 
 def _author_id(document_class: type[VectorBaseDocument], full_name: str) -> str:
-    """Author name -> id: from the warehouse when it answers, else from the points' payloads."""
-    try:
-        from llm_engineering.domain.documents import UserDocument
+    """Author name -> id through the one author resolver (full or unambiguous last name)."""
+    from llm_engineering.application.rag.authors import AuthorDirectory, UnknownAuthor
 
-        for user in UserDocument.bulk_find():
-            if user.full_name.casefold() == full_name.casefold():
-                return str(user.id)
-    except Exception:  # noqa: BLE001 - the warehouse is optional here; Qdrant payloads carry the names
-        pass
-    found, _ = document_class.bulk_find(limit=1, query_filter=field_filter("author_full_name", full_name))
-    if found:
-        return str(found[0].author_id)
-    collection = document_class.get_collection_name()
-    raise click.BadParameter(f"No author named {full_name!r} in the warehouse or in {collection}")
+    try:
+        return AuthorDirectory(ttl_s=0).resolve(full_name).id
+    except UnknownAuthor as error:
+        raise click.BadParameter(str(error)) from None
 
 
 if __name__ == "__main__":

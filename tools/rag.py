@@ -50,9 +50,21 @@ def main(
         raise click.ClickException(str(error)) from None
     hits = hits_to_dicts(result.hits)
     if as_json:
-        click.echo(json.dumps(hits, indent=2, ensure_ascii=False))
+        output = {"query": result.query, "mode": result.mode, "author_filter": author_filter(result), "hits": hits}
+        click.echo(json.dumps(output, indent=2, ensure_ascii=False))
         return
     _print_table(result, hits)
+
+
+def author_filter(result) -> dict:  # noqa: ANN001 - RetrievalResult
+    """The author filter applied (or not) and why."""
+    author = result.author
+    return {
+        "author": author.full_name if author else None,
+        "author_id": author.id if author else None,
+        "source": result.author_source,
+        "reason": result.author_reason,
+    }
 
 
 def _print_table(result, hits: list[dict]) -> None:  # noqa: ANN001 - RetrievalResult
@@ -75,6 +87,7 @@ def _print_table(result, hits: list[dict]) -> None:  # noqa: ANN001 - RetrievalR
         )
     console = Console()
     console.print(table)
+    console.print(f"Author filter: {author} - {result.author_reason}")
     if len(result.queries) > 1:
         console.print(f"Queries searched: {result.queries}")
     if not hits:

@@ -2,7 +2,7 @@
 
 python -m tools.run --run-smoke-test
 python -m tools.run --run-etl --etl-config-filename digital_data_etl.yaml [--refresh]
-python -m tools.run --run-feature-engineering [--feature-engineering-config-filename F]
+python -m tools.run --run-feature-engineering [--feature-engineering-config-filename F] [--full-rebuild]
 """
 
 from __future__ import annotations
@@ -37,6 +37,20 @@ def run_name(pipeline: str) -> str:
     return f"{pipeline}_run_{datetime.now():%Y_%m_%d_%H_%M_%S_%f}"
 
 
+def feature_summary(steps: dict[str, dict]) -> str:
+    """One line of what the run did to the feature store, from its steps' metadata."""
+    reconciled = steps.get("reconcile_feature_store", {})
+    cleaned = steps.get("clean_documents", {})
+    embedded = steps.get("chunk_and_embed", {})
+    rebuilt = " after a full rebuild" if reconciled.get("full_rebuild") else ""
+    return (
+        f"Feature store{rebuilt}: {reconciled.get('pruned_documents', 0)} documents pruned "
+        f"({reconciled.get('pruned_chunks', 0)} chunks), {cleaned.get('re_attributed', 0)} re-attributed, "
+        f"{cleaned.get('re_embedded', 0)} re-embedded, {cleaned.get('new', 0)} new, "
+        f"{cleaned.get('unchanged', 0)} unchanged; {embedded.get('chunks', 0)} chunks embedded."
+    )
+
+
 @click.command(help=__doc__)
 @click.option("--no-cache", is_flag=True, default=False, help="Disable ZenML step caching.")
 @click.option("--run-smoke-test", is_flag=True, default=False, help="MongoDB, Qdrant and the model answer.")
@@ -45,6 +59,9 @@ def run_name(pipeline: str) -> str:
 @click.option("--refresh", is_flag=True, default=False, help="ETL: re-crawl links already in the warehouse.")
 @click.option("--run-feature-engineering", is_flag=True, default=False, help="Clean, chunk, embed, load.")
 @click.option("--feature-engineering-config-filename", default="feature_engineering.yaml", show_default=True)
+@click.option(
+    "--full-rebuild", is_flag=True, default=False, help="Feature pipeline: drop the feature collections and rebuild."
+)
 def main(
     no_cache: bool,
     run_smoke_test: bool,
@@ -53,6 +70,7 @@ def main(
     refresh: bool,
     run_feature_engineering: bool,
     feature_engineering_config_filename: str,
+    full_rebuild: bool,
 ) -> None:
     if not (run_smoke_test or run_etl or run_feature_engineering):
         raise click.UsageError("Say what to run: --run-smoke-test, --run-etl or --run-feature-engineering")
@@ -79,11 +97,12 @@ def main(
     if run_feature_engineering:
         from pipelines.feature_engineering import feature_engineering
 
-        feature_engineering.with_options(
+        run = feature_engineering.with_options(
             config_path=str(resolve_config(feature_engineering_config_filename)),
             run_name=run_name("feature_engineering"),
             enable_cache=enable_cache,
-        )()
+        )(full_rebuild=full_rebuild)
+        click.echo(feature_summary({name: dict(step.run_metadata) for name, step in run.steps.items()}))
 
     if failures:
         click.echo(f"{failures} item(s) failed: see the log above", err=True)

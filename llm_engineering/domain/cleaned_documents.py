@@ -17,6 +17,8 @@ class CleanedDocument(VectorBaseDocument, ABC):
     author_full_name: str
     # Hash of the cleaned content: lets the feature pipeline skip unchanged documents.
     content_hash: str = ""
+    # How its chunks were cut and embedded (chunking recipe + model): the consistency report's "wrong model".
+    fingerprint: str = ""
 
 
 class CleanedPostDocument(CleanedDocument):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC
 
-from pydantic import UUID4, Field
+from pydantic import UUID4, Field, model_validator
 from pymongo import ASCENDING, IndexModel
 
 from llm_engineering.domain.base import NoSQLBaseDocument
@@ -14,13 +14,33 @@ from llm_engineering.domain.types import DataCategory
 UNIQUE_LINK = IndexModel([("link", ASCENDING)], unique=True, name="unique_link")
 
 
+def user_name_key(full_name: str) -> str:
+    """The form user names are unique in: "ada  quill" and "Ada Quill" are one user."""
+    return " ".join(full_name.casefold().split())
+
+
 class UserDocument(NoSQLBaseDocument):
     first_name: str
     last_name: str
+    # Derived from the name on every load and save; a unique index makes names unique case-insensitively.
+    name_key: str = ""
 
     class Settings:
         name = DataCategory.USERS.value
-        indexes = [IndexModel([("first_name", ASCENDING), ("last_name", ASCENDING)], unique=True, name="unique_name")]
+        indexes = [
+            IndexModel([("first_name", ASCENDING), ("last_name", ASCENDING)], unique=True, name="unique_name"),
+            IndexModel(
+                [("name_key", ASCENDING)],
+                unique=True,
+                name="unique_name_key",
+                partialFilterExpression={"name_key": {"$type": "string"}},
+            ),
+        ]
+
+    @model_validator(mode="after")
+    def _derive_name_key(self) -> UserDocument:
+        self.name_key = user_name_key(self.full_name)
+        return self
 
     @property
     def full_name(self) -> str:

@@ -7,6 +7,7 @@ Entry points call it once (tools/, steps/ and pipelines/ do so on import of thei
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 from loguru import logger
@@ -31,6 +32,10 @@ def get_vector_store() -> VectorStore:
     with _lock:
         if _store is None:
             _store = build_vector_store(get_settings())
+            # Closed while the interpreter still works, not left to finalizers at shutdown (which printed
+            # "sys.meta_path is None" tracebacks after scripts).
+            atexit.unregister(close_vector_store)
+            atexit.register(close_vector_store)
         return _store
 
 

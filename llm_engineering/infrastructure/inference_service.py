@@ -3,28 +3,37 @@
 The process holds the vector store (the embedded one allows a single process) and the embedding model,
 both opened on first use. Searches are serialised by a lock: one CPU-bound search at a time is what the
 hardware can do.
+
+A store that fails mid-request is reconnected once (the embedded MongoDB may have restarted on another
+port); a store still down answers 503 with a message naming it, never a bare 500.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pymongo.errors import PyMongoError
 
 from llm_engineering.application.rag import MAX_K, ContextRetriever, InvalidQuery, SearchMode, UnknownAuthor
 from llm_engineering.application.rag.hits import hits_to_dicts
+from llm_engineering.application.rag.retriever import MAX_CHUNKS_PER_DOCUMENT
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
-from llm_engineering.domain.exceptions import LLMTwinException
+from llm_engineering.domain.exceptions import DatabaseUnavailable, LLMTwinException
+
+T = TypeVar("T")
 
 MAX_QUERY_CHARS = 2000
+# Failures of a store rather than of the request: answered with 503.
+STORE_ERRORS: tuple[type[BaseException], ...] = (LLMTwinException, PyMongoError, ConnectionError, TimeoutError)
 
 
 class SearchRequest(BaseModel):
@@ -34,7 +43,9 @@ class SearchRequest(BaseModel):
     k: int = Field(5, ge=1, le=MAX_K, description="Number of hits returned.")
     author: str | None = Field(None, description="Only this known author's chunks (full or last name).")
     mode: SearchMode = Field("hybrid", description="dense (MiniLM only) or hybrid (MiniLM + BM25, RRF).")
-    max_chunks_per_document: int | None = Field(None, ge=1, description="Cap on hits from one document.")
+    max_chunks_per_document: int | None = Field(
+        None, ge=1, le=MAX_CHUNKS_PER_DOCUMENT, description="Cap on hits from one document."
+    )
     expand: int | None = Field(None, ge=0, le=10, description="LLM rewrites; default 2 when an LLM is configured.")
     rerank: bool | None = Field(None, description="Cross-encoder reranking; default on when configured.")
 
@@ -67,6 +78,7 @@ class SearchResponse(BaseModel):
     query: str
     mode: SearchMode
     author: AuthorFilter | None
+    author_reason: str = Field(description="Why this author filter (or none) applies.")
     queries: list[str]
     reranked: bool
     took_ms: float
@@ -106,34 +118,35 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         )
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
+    def health() -> Any:
         with lock:
-            try:
-                counts = {
-                    cls.get_collection_name(): cls.count() for cls in EMBEDDED_CHUNK_CLASSES if cls.collection_exists()
-                }
-            except LLMTwinException as failure:
-                return JSONResponse(status_code=503, content={"status": "unavailable", "message": str(failure)})
-        return {"status": "ok", "collections": counts}
+            checks = {"mongodb": _check(_mongodb_status), "vector_store": _check(_vector_store_status)}
+        healthy = all(check["status"] == "ok" for check in checks.values())
+        body = {"status": "ok" if healthy else "unavailable", **checks}
+        if healthy:
+            body["collections"] = checks["vector_store"]["collections"]
+        return body if healthy else JSONResponse(status_code=503, content=body)
 
     @app.post("/search", response_model=SearchResponse)
     def search(request: SearchRequest) -> Any:
         started = time.perf_counter()
         with lock:
             try:
-                result = get_retriever().retrieve(
-                    request.query,
-                    k=request.k,
-                    mode=request.mode,
-                    author=request.author,
-                    max_chunks_per_document=request.max_chunks_per_document,
-                    expand=request.expand,
-                    rerank=request.rerank,
+                result = _with_reconnect(
+                    lambda: get_retriever().retrieve(
+                        request.query,
+                        k=request.k,
+                        mode=request.mode,
+                        author=request.author,
+                        max_chunks_per_document=request.max_chunks_per_document,
+                        expand=request.expand,
+                        rerank=request.rerank,
+                    )
                 )
             except (InvalidQuery, UnknownAuthor) as failure:
                 return JSONResponse(status_code=422, content={"message": str(failure)})
-            except LLMTwinException as failure:
-                return JSONResponse(status_code=503, content={"message": str(failure)})
+            except STORE_ERRORS as failure:
+                return JSONResponse(status_code=503, content={"message": _unavailable(failure)})
         author = result.author
         return {
             "query": result.query,
@@ -141,6 +154,7 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
             "author": {"id": author.id, "full_name": author.full_name, "source": result.author_source}
             if author
             else None,
+            "author_reason": result.author_reason,
             "queries": result.queries,
             "reranked": result.reranked,
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
@@ -148,6 +162,45 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
         }
 
     return app
+
+
+def _with_reconnect(call: Callable[[], T]) -> T:
+    """Run `call`; after a MongoDB failure, drop the client and try once more: the embedded server may have
+    restarted on another port, and a fresh client finds it (or starts it) through MOODSWARM_HOME."""
+    try:
+        return call()
+    except (PyMongoError, DatabaseUnavailable):
+        from llm_engineering.infrastructure.db.mongo import close_connection
+
+        close_connection()
+        return call()
+
+
+def _mongodb_status() -> dict[str, Any]:
+    from llm_engineering.infrastructure.db.mongo import get_client
+
+    started = time.perf_counter()
+    _with_reconnect(lambda: get_client().admin.command("ping"))
+    return {"latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _vector_store_status() -> dict[str, Any]:
+    started = time.perf_counter()
+    counts = {cls.get_collection_name(): cls.count() for cls in EMBEDDED_CHUNK_CLASSES if cls.collection_exists()}
+    return {"collections": counts, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _check(probe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return {"status": "ok", **probe()}
+    except STORE_ERRORS as failure:
+        return {"status": "unavailable", "message": _unavailable(failure)}
+
+
+def _unavailable(failure: BaseException) -> str:
+    if isinstance(failure, PyMongoError):
+        return f"MongoDB is unavailable ({type(failure).__name__}); check the server or DATABASE_HOST and retry."
+    return str(failure)
 
 
 def _describe(problem: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import logging
 import os
 
 from llm_engineering.infrastructure.logging_setup import configure_logging
-from llm_engineering.settings import REPO_ROOT, get_settings
+from llm_engineering.settings import IS_CHECKOUT, REPO_ROOT, get_settings
 
 DASHBOARD_COMMAND = "poe zenml-dashboard"  # `python -m tools.zenml_dashboard`
 # ZenML logs this hint on every run without a server; it points at a different, empty store.
@@ -49,7 +49,8 @@ def configure_zenml() -> None:
     configure_logging()
     settings.zenml_config_dir.mkdir(parents=True, exist_ok=True)
     os.environ["ZENML_CONFIG_PATH"] = str(settings.zenml_config_dir)
-    os.environ.setdefault("ZENML_REPOSITORY_PATH", str(REPO_ROOT))
+    # An installed copy's REPO_ROOT is site-packages: never a place to write to.
+    os.environ.setdefault("ZENML_REPOSITORY_PATH", str(REPO_ROOT if IS_CHECKOUT else settings.home))
     os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
     os.environ.setdefault("ZENML_ENABLE_REPO_INIT_WARNINGS", "false")
     os.environ.setdefault("ZENML_AUTO_OPEN_DASHBOARD", "false")

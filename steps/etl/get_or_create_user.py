@@ -6,6 +6,7 @@ from typing import Annotated
 
 from zenml import log_metadata, step
 
+from llm_engineering.application.rag.authors import get_or_create_user as find_or_create_user
 from llm_engineering.domain.documents import UserDocument
 from llm_engineering.domain.exceptions import ImproperlyConfigured
 
@@ -20,7 +21,7 @@ def split_user_full_name(user_full_name: str) -> tuple[str, str]:
 
 @step(enable_cache=False)
 def get_or_create_user(user_full_name: str) -> Annotated[UserDocument, "user"]:
-    first_name, last_name = split_user_full_name(user_full_name)
-    user = UserDocument.get_or_create(first_name=first_name, last_name=last_name)
-    log_metadata(metadata={"user_id": str(user.id), "first_name": first_name, "last_name": last_name})
+    split_user_full_name(user_full_name)  # a clear error for an empty name
+    user = find_or_create_user(user_full_name)  # "ada quill" finds "Ada Quill"
+    log_metadata(metadata={"user_id": str(user.id), "first_name": user.first_name, "last_name": user.last_name})
     return user

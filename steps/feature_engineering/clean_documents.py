@@ -21,6 +21,10 @@ def clean_documents(query: dict) -> Annotated[JsonlStream, "cleaned_documents"]:
             "documents": counts.total("documents"),
             "changed_or_new": counts.total("changed_or_new"),
             "skipped_unchanged": counts.total("skipped_unchanged"),
+            "new": counts.total("new"),
+            "re_embedded": counts.total("re_embedded"),
+            "re_attributed": counts.total("re_attributed"),
+            "unchanged": counts.total("unchanged"),
             "per_category_and_author": counts.values,
         }
     )

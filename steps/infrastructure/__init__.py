@@ -1,3 +1,3 @@
-from steps.infrastructure.smoke_checks import check_embedding_model, check_mongodb, check_qdrant
+from steps.infrastructure.smoke_checks import check_embedding_model, check_feature_store, check_mongodb, check_qdrant
 
-__all__ = ["check_embedding_model", "check_mongodb", "check_qdrant"]
+__all__ = ["check_embedding_model", "check_feature_store", "check_mongodb", "check_qdrant"]

@@ -59,3 +59,16 @@ def check_embedding_model() -> Annotated[dict, "embedding_status"]:
     }
     log_metadata(metadata=status)
     return status
+
+
+@step(enable_cache=False)
+def check_feature_store() -> Annotated[dict, "feature_store_consistency"]:
+    """The feature store matches the warehouse (what `python -m tools.doctor` reports); fails when it does not."""
+    from llm_engineering.application.preprocessing.consistency import check_feature_store as consistency_report
+
+    report = consistency_report().to_dict()
+    log_metadata(metadata={"ok": report["ok"], "counts": report["counts"], "checked": report["checked"]})
+    if not report["ok"]:
+        found = ", ".join(f"{count} {kind}" for kind, count in report["counts"].items() if count)
+        raise RuntimeError(f"The feature store does not match the warehouse ({found}): run `python -m tools.doctor`")
+    return report

@@ -195,3 +195,54 @@ def test_handbook_corpus_imports_unchanged(mongo_db: str, shared_corpus: Path, t
         original = sorted(json.loads((shared_corpus / name).read_text()), key=lambda r: r["_id"])
         exported = sorted(json.loads((tmp_path / name).read_text()), key=lambda r: r["_id"])
         assert exported == original, name
+
+
+def test_export_without_data_dir_writes_a_new_timestamped_backup_under_home(
+    mongo_server: str, mongo_db: str, tmp_path: Path
+) -> None:
+    _seed()
+    home = tmp_path / "home"
+    env = {**os.environ, "DATABASE_HOST": mongo_server, "DATABASE_NAME": mongo_db, "MOODSWARM_HOME": str(home)}
+    sample_before = {p.name: p.read_bytes() for p in DEFAULT_DATA_DIR.glob("*.json")}
+    command = [sys.executable, "-m", "tools.data_warehouse", "--export-raw-data"]
+    for _ in range(2):
+        result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    backups = sorted((home / "backups").iterdir())
+    assert len(backups) == 2  # two exports, two folders: neither overwrote the other
+    for folder in backups:
+        assert len(json.loads((folder / "ArticleDocument.json").read_text())) == 3
+    assert {p.name: p.read_bytes() for p in DEFAULT_DATA_DIR.glob("*.json")} == sample_before  # shipped sample intact
+
+
+def test_export_refuses_to_shrink_a_bigger_backup_without_force(
+    mongo_server: str, mongo_db: str, tmp_path: Path
+) -> None:
+    _seed()
+    export_raw_data(tmp_path)  # 6 records
+    ArticleDocument.delete()
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
+    env = {**os.environ, "DATABASE_HOST": mongo_server, "DATABASE_NAME": mongo_db}
+    command = [sys.executable, "-m", "tools.data_warehouse", "--export-raw-data", "--data-dir", str(tmp_path)]
+    refused = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert "Nothing exported" in refused.stderr and "holds a backup of 6 records" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.json")} == before  # untouched
+
+    forced = subprocess.run([*command, "--force"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads((tmp_path / "ArticleDocument.json").read_text()) == []
+
+
+def test_backups_keep_the_reference_format_and_users_stay_unique_ignoring_case(mongo_db: str, tmp_path: Path) -> None:
+    _seed()
+    export_raw_data(tmp_path)
+    users = json.loads((tmp_path / "UserDocument.json").read_text())
+    assert [set(user) for user in users] == [{"_id", "first_name", "last_name"}]  # name_key is derived, not dumped
+    users[0]["_id"], users[0]["first_name"], users[0]["last_name"] = str(uuid.uuid4()), "ada", "QUILL"
+    (tmp_path / "UserDocument.json").write_text(json.dumps(users))
+    before = _snapshot()
+    with pytest.raises(InvalidBackup, match="already stored as another document"):
+        import_raw_data(tmp_path)
+    assert _snapshot() == before

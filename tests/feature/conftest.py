@@ -76,11 +76,13 @@ def import_corpus(folder: Path) -> int:
     return len(articles)
 
 
-def run_feature_pipeline(author_full_names: list[str] | None = None) -> dict[str, dict]:
+def run_feature_pipeline(author_full_names: list[str] | None = None, full_rebuild: bool = False) -> dict[str, dict]:
     """Run the ZenML pipeline in-process; returns each step's logged metadata by invocation name."""
     from pipelines.feature_engineering import feature_engineering
 
-    run = feature_engineering.with_options(enable_cache=True)(author_full_names=author_full_names or [])
+    run = feature_engineering.with_options(enable_cache=True)(
+        author_full_names=author_full_names or [], full_rebuild=full_rebuild
+    )
     return {name: dict(step.run_metadata) for name, step in run.steps.items()}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_document_vector
-from llm_engineering.domain.documents import UserDocument
+from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from llm_engineering.domain.embedded_chunks import (
     EmbeddedArticleChunk,
     EmbeddedChunk,
@@ -88,4 +88,23 @@ def knowledge_base(stores) -> KnowledgeBase:  # noqa: ANN001 - fixture
     chunks, documents = build_chunks(users)
     for chunk_class, group in EmbeddedChunk.group_by_class(chunks).items():
         chunk_class.bulk_insert(group)
+    write_raw_documents(chunks)
     return KnowledgeBase(users, chunks, documents)
+
+
+def write_raw_documents(chunks: list[EmbeddedChunk]) -> None:
+    """One raw article per chunked document: known authors are users with documents in the warehouse."""
+    first = {}
+    for chunk in chunks:
+        first.setdefault(chunk.document_id, chunk)
+    ArticleDocument.bulk_upsert(
+        ArticleDocument(
+            id=chunk.document_id,
+            content={"Content": chunk.content},
+            platform=chunk.platform,
+            author_id=chunk.author_id,
+            author_full_name=chunk.author_full_name,
+            link=f"{chunk.link}#{chunk.document_id}",
+        )
+        for chunk in first.values()
+    )

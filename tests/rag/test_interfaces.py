@@ -99,7 +99,14 @@ def test_cli_json(knowledge_base: KnowledgeBase) -> None:
 
     result = CliRunner().invoke(main, ["--query", "zx81_checksum", "--k", "2", "--json"])
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.output)
+    output = json.loads(result.output)
+    assert output["author_filter"] == {
+        "author": None,
+        "author_id": None,
+        "source": None,
+        "reason": "no known author is named in the query: no author filter",
+    }
+    hits = output["hits"]
     assert [hit["rank"] for hit in hits] == [1, 2]
     assert hits[0]["collection"] == "embedded_repositories" and "zx81_checksum" in hits[0]["content"]
     assert hits[0]["link"] == "https://git.example/jose/tools"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.networks.sparse import bm25_document_vector
 from llm_engineering.application.rag import ContextRetriever, InvalidQuery, UnknownAuthor
 from llm_engineering.domain.documents import UserDocument
+from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 from tests.rag.conftest import CORPUS, KnowledgeBase
 
 
@@ -61,8 +66,11 @@ def test_max_chunks_per_document_caps_and_still_fills_k(knowledge_base: Knowledg
 
 def test_author_in_the_query_filters_without_creating_users(knowledge_base: KnowledgeBase) -> None:
     retriever = ContextRetriever(use_settings=False)
-    result = retriever.retrieve("what did nunez write about deployment", k=10)
+    result = retriever.retrieve("what did Nunez write about deployment", k=10)
     assert result.author.full_name == "José Núñez" and result.author_source == "query"
+    assert result.author_reason == "the query names José Núñez by last name ('Nunez')"
+    lowercase = retriever.retrieve("what did nunez write about deployment", k=3)
+    assert lowercase.author is None and "not written as a name" in lowercase.author_reason
     assert result.hits and {hit.author_full_name for hit in result.hits} == {"José Núñez"}
     unknown = retriever.retrieve("what did Nunes write about deployment", k=3)
     assert unknown.author is None and len(unknown.hits) == 3
@@ -84,7 +92,8 @@ def test_explicit_author_wins_over_the_query(knowledge_base: KnowledgeBase) -> N
         ({"query": "graphs", "k": 0}, "between 1 and 100"),
         ({"query": "graphs", "k": 101}, "between 1 and 100"),
         ({"query": "graphs", "mode": "sparse"}, "mode must be one of"),
-        ({"query": "graphs", "max_chunks_per_document": 0}, "at least 1"),
+        ({"query": "graphs", "max_chunks_per_document": 0}, "between 1 and 20"),
+        ({"query": "graphs", "max_chunks_per_document": 21}, "between 1 and 20"),
     ],
 )
 def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> None:
@@ -94,3 +103,43 @@ def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> No
 
 def test_empty_store_returns_no_hits(stores) -> None:  # noqa: ANN001 - fixture
     assert ContextRetriever(use_settings=False).search("anything", k=5) == []
+
+
+def test_deeper_fetch_is_bounded(stores, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001 - fixture
+    """One document of many chunks and a cap of one chunk per document: the loop would otherwise double its
+    fetch until it had read the whole collection."""
+    from llm_engineering.application.rag import retriever as retriever_module
+    from llm_engineering.application.rag.collection_search import search_collection
+    from tests.rag.conftest import write_raw_documents
+
+    user = UserDocument(first_name="Ana", last_name="Müller").save()
+    texts = [f"Note {n} about caching layers and eviction policy number {n}." for n in range(120)]
+    vectors = get_embedding_model().embed(texts)
+    document_id = uuid.uuid4()
+    chunks = [
+        EmbeddedArticleChunk(
+            content=text,
+            embedding=vector.tolist(),
+            sparse_embedding=bm25_document_vector(text),
+            platform="blog",
+            document_id=document_id,
+            chunk_index=n,
+            author_id=user.id,
+            author_full_name=user.full_name,
+            link="https://blog.example/cache",
+        )
+        for n, (text, vector) in enumerate(zip(texts, vectors, strict=True))
+    ]
+    EmbeddedArticleChunk.bulk_insert(chunks)
+    write_raw_documents(chunks[:1])
+    limits: list[int] = []
+
+    def recording_search(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - pass-through
+        limits.append(args[3])
+        return search_collection(*args, **kwargs)
+
+    monkeypatch.setattr(retriever_module, "MAX_CANDIDATES", 50)
+    monkeypatch.setattr(retriever_module, "search_collection", recording_search)
+    result = ContextRetriever(use_settings=False).retrieve("eviction policy", k=5, max_chunks_per_document=1)
+    assert len(result.hits) == 1  # one document: one hit, however deep it looked
+    assert max(limits) == 50 and len(limits) <= 3  # 20, 40, 50: stopped at the bound, not at 120

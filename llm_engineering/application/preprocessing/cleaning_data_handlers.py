@@ -66,6 +66,7 @@ class CleaningDataHandler(ABC, Generic[RawT, CleanT]):
             "author_id": document.author_id,
             "author_full_name": document.author_full_name or "",
             "content_hash": content_hash(text, fingerprint),
+            "fingerprint": fingerprint,
         }
 
 

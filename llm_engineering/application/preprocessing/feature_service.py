@@ -1,7 +1,8 @@
 """The feature pipeline's stages as plain functions (ZenML steps only wire them).
 
-query -> clean (skip documents whose content hash is unchanged) -> chunk + embed -> load. Stages stream
-through JsonlStream files in batches, so memory does not grow with the warehouse.
+query -> reconcile (prune what the warehouse lost) -> clean (unchanged text: skip, or update the payload
+when only metadata moved) -> chunk + embed -> load. Stages stream through JsonlStream files in batches,
+and the store is read in pages of ids, so memory does not grow with the warehouse or the store.
 
 Incremental contract: a cleaned document's stored `content_hash` is the commit marker of its chunks.
 It is written only after the document's new chunks landed (the pipeline loads embedded chunks first),
@@ -10,11 +11,13 @@ so a crash in between makes the next run redo that document instead of skipping 
 
 from __future__ import annotations
 
+import json
 import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from llm_engineering.application.preprocessing.batching import batched
@@ -25,14 +28,15 @@ from llm_engineering.application.preprocessing.dispatchers import (
     category_of,
 )
 from llm_engineering.application.preprocessing.jsonl_stream import JsonlStream, JsonlStreamWriter
-from llm_engineering.domain.base.vector import VectorBaseDocument, field_in_filter
+from llm_engineering.application.rag.authors import AuthorDirectory, UnknownAuthor
+from llm_engineering.domain.base.vector import VectorBaseDocument, field_in_filter, ids_filter
 from llm_engineering.domain.cleaned_documents import (
     CleanedArticleDocument,
     CleanedDocument,
     CleanedPostDocument,
     CleanedRepositoryDocument,
 )
-from llm_engineering.domain.documents import RAW_DOCUMENT_CLASSES, Document, UserDocument
+from llm_engineering.domain.documents import RAW_DOCUMENT_CLASSES, Document
 from llm_engineering.domain.embedded_chunks import (
     EmbeddedArticleChunk,
     EmbeddedChunk,
@@ -54,14 +58,19 @@ EMBEDDED_CLASSES: dict[DataCategory, type[EmbeddedChunk]] = {
 }
 READ_PAGE = 500  # raw documents per warehouse page
 CLEAN_BATCH = 256  # documents per hash lookup in Qdrant
+RECONCILE_PAGE = 1000  # stored ids per page when comparing the store with the warehouse
 EMBED_BATCH = 512  # chunks per model call (sorted by length inside)
 UPSERT_BATCH = 256  # points per Qdrant upsert
 
+__all__ = ["UnknownAuthor", "resolve_authors"]  # re-exported: the pipeline's author errors come from the resolver
+
+RAW_CLASSES: dict[DataCategory, type[Document]] = {
+    DataCategory(raw_class.get_collection_name()): raw_class for raw_class in RAW_DOCUMENT_CLASSES
+}
+# Payload fields that follow the raw document without re-embedding (the text is what the vectors encode).
+SYNCED_FIELDS = ("author_id", "author_full_name", "platform", "link", "name", "image")
+
 Progress = Callable[[int], None]
-
-
-class UnknownAuthor(LLMTwinException):
-    """An author asked for is not in the warehouse."""
 
 
 @dataclass
@@ -83,16 +92,8 @@ class Counts:
 
 def resolve_authors(author_full_names: list[str] | None) -> list[dict[str, str]] | None:
     """Authors asked for -> [{id, full_name}] (read only; never creates a user). None/[] -> every author."""
-    names = [name.strip() for name in (author_full_names or []) if name and name.strip()]
-    if not names:
-        return None
-    users = {user.full_name.casefold(): user for user in UserDocument.bulk_find()}
-    unknown = [name for name in names if name.casefold() not in users]
-    if unknown:
-        known = ", ".join(sorted(user.full_name for user in users.values())) or "none: the warehouse has no users"
-        raise UnknownAuthor(f"Unknown author(s) {unknown} in the warehouse; known authors: {known}")
-    chosen = {users[name.casefold()].id: users[name.casefold()] for name in names}
-    return [{"id": str(user_id), "full_name": user.full_name} for user_id, user in chosen.items()]
+    authors = AuthorDirectory(ttl_s=0).resolve_many(author_full_names)
+    return None if authors is None else [{"id": a.id, "full_name": a.full_name} for a in authors]
 
 
 def iter_raw_documents(authors: list[dict[str, str]] | None) -> Iterator[Document]:
@@ -111,19 +112,40 @@ def estimated_documents() -> dict[str, int]:
 # --- clean ---------------------------------------------------------------------------------------
 
 
-def stored_hashes(cleaned_class: type[CleanedDocument], ids: list[str]) -> dict[str, str]:
-    """content_hash of the cleaned documents already in Qdrant whose chunks are there too."""
+def stored_documents(cleaned_class: type[CleanedDocument], ids: list[str]) -> dict[str, CleanedDocument]:
+    """The cleaned documents already in the store whose chunks collection exists too, by id."""
     embedded_class = EMBEDDED_CLASSES[cleaned_class.get_category()]
-    if not ids or not cleaned_class.collection_exists() or not embedded_class.collection_exists():
+    if not ids or not embedded_class.collection_exists():
         return {}
-    records = cleaned_class.store().retrieve(cleaned_class.get_collection_name(), ids, with_payload=["content_hash"])
-    return {record.id: record.payload.get("content_hash", "") for record in records}
+    return {str(doc.id): doc for doc in cleaned_class.retrieve(ids)}
+
+
+def metadata_changes(stored: CleanedDocument, current: CleanedDocument) -> dict[str, Any]:
+    """The synced payload fields whose value moved (author renamed or re-attributed, link, platform...)."""
+    fields = [name for name in SYNCED_FIELDS if name in type(current).model_fields]
+    before = stored.model_dump(mode="json", include=set(fields))
+    after = current.model_dump(mode="json", include=set(fields))
+    return {name: value for name, value in after.items() if before.get(name) != value}
+
+
+def reattribute(category: DataCategory, changes: dict[str, dict[str, Any]]) -> None:
+    """Write moved metadata into the cleaned documents and every chunk of theirs: a payload update, no model.
+
+    `changes` maps document id -> changed fields; documents sharing the same change go in one update.
+    """
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for document_id, fields in changes.items():
+        grouped[json.dumps(fields, sort_keys=True)].append(document_id)
+    for fields_json, document_ids in grouped.items():
+        payload = json.loads(fields_json)
+        CLEANED_CLASSES[category].set_payload(document_ids, payload)
+        EMBEDDED_CLASSES[category].set_payload(field_in_filter("document_id", document_ids), payload)
 
 
 def clean_documents(
     authors: list[dict[str, str]] | None, progress: Progress | None = None
 ) -> tuple[JsonlStream, Counts]:
-    """Clean every raw document; only new or changed ones go into the stream."""
+    """Clean every raw document; new or changed text goes into the stream, moved metadata is patched in place."""
     counts = Counts()
     with JsonlStreamWriter("cleaned") as writer:
         for batch in batched(iter_raw_documents(authors), CLEAN_BATCH):
@@ -131,17 +153,71 @@ def clean_documents(
             for raw in batch:
                 by_category[category_of(raw)].append(CleaningDispatcher.dispatch(raw))
             for category, cleaned in by_category.items():
-                known = stored_hashes(CLEANED_CLASSES[category], [str(doc.id) for doc in cleaned])
+                known = stored_documents(CLEANED_CLASSES[category], [str(doc.id) for doc in cleaned])
+                moved: dict[str, dict[str, Any]] = {}
                 for doc in cleaned:
-                    counts.add(category.value, doc.author_full_name, "documents")
-                    if known.get(str(doc.id)) == doc.content_hash:
-                        counts.add(category.value, doc.author_full_name, "skipped_unchanged")
+                    tally = partial(counts.add, category.value, doc.author_full_name)
+                    tally("documents")
+                    previous = known.get(str(doc.id))
+                    if previous is not None and previous.content_hash == doc.content_hash:
+                        tally("skipped_unchanged")
+                        changes = metadata_changes(previous, doc)
+                        if changes:
+                            moved[str(doc.id)] = changes
+                        tally("re_attributed" if changes else "unchanged")
                         continue
-                    counts.add(category.value, doc.author_full_name, "changed_or_new")
+                    tally("changed_or_new")
+                    tally("re_embedded" if previous is not None else "new")
                     writer.write({"category": category.value, "document": doc.model_dump(mode="json")})
+                reattribute(category, moved)
             if progress:
                 progress(len(batch))
         return writer.close(), counts
+
+
+# --- reconcile -----------------------------------------------------------------------------------
+
+
+def reconcile(page_size: int = RECONCILE_PAGE) -> dict[str, int]:
+    """Remove cleaned documents and chunks whose raw document left the warehouse.
+
+    Streams the store's ids page by page and asks the warehouse which of each page still exist, so
+    neither side is ever held whole in memory. Chunks are checked too: a run interrupted between
+    loading chunks and their cleaned document leaves chunks that no cleaned document lists.
+    """
+    pruned = {"pruned_documents": 0, "pruned_chunks": 0}
+    for category, raw_class in RAW_CLASSES.items():
+        cleaned_class, embedded_class = CLEANED_CLASSES[category], EMBEDDED_CLASSES[category]
+        for page in batched(cleaned_class.iter_ids(page_size), page_size):
+            gone = set(page) - raw_class.existing_ids(page)
+            if gone:
+                pruned["pruned_chunks"] += _delete_chunks(embedded_class, gone)
+                cleaned_class.delete(ids_filter(gone))
+                pruned["pruned_documents"] += len(gone)
+        for chunks in batched(embedded_class.iter_all(page_size), page_size):
+            document_ids = {str(chunk.document_id) for chunk in chunks}
+            gone = document_ids - raw_class.existing_ids(document_ids)
+            if gone:
+                pruned["pruned_chunks"] += _delete_chunks(embedded_class, gone)
+    return pruned
+
+
+def _delete_chunks(embedded_class: type[EmbeddedChunk], document_ids: set[str]) -> int:
+    query_filter = field_in_filter("document_id", document_ids)
+    found = embedded_class.count(query_filter)
+    if found:
+        embedded_class.delete(query_filter)
+    return found
+
+
+def drop_feature_store() -> list[str]:
+    """`--full-rebuild`: drop every feature collection (the warehouse is untouched). Returns the dropped names."""
+    dropped = []
+    for feature_class in (*CLEANED_CLASSES.values(), *EMBEDDED_CLASSES.values()):
+        if feature_class.collection_exists():
+            feature_class.drop_collection()
+            dropped.append(feature_class.get_collection_name())
+    return dropped
 
 
 def read_cleaned(record: dict[str, Any]) -> CleanedDocument:

@@ -7,7 +7,8 @@ search(query, k) works in five moves:
 3. per query and collection: Qdrant dense or hybrid (dense + BM25, RRF-fused by Qdrant) search;
 4. merge across collections and rewrites (weighted RRF, see fusion.py), drop duplicates (same chunk, or the same text
    published twice), rerank with the cross-encoder when configured, cap chunks per document;
-5. exactly k hits: when filtering left fewer than k and the collections hold more, fetch deeper.
+5. exactly k hits: when filtering left fewer than k and the collections hold more, fetch deeper, up to
+   MAX_CANDIDATES per collection and query (no request ever scans a whole collection).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ DEFAULT_EXPANSIONS = 2
 CANDIDATE_FACTOR = 3
 MIN_CANDIDATES = 20
 RERANK_POOL = 30
+# The deeper-fetch loop stops here: the cost of one request stays bounded whatever the collection's size.
+MAX_CANDIDATES = 1000
+MAX_CHUNKS_PER_DOCUMENT = 20
 
 AuthorSource = Literal["explicit", "query", "llm"]
 
@@ -56,6 +60,8 @@ class RetrievalResult:
     queries: list[str]
     author: KnownAuthor | None = None
     author_source: AuthorSource | None = None
+    # The author filter applied (or not) and why, in words: shown by the CLI, the JSON output and HTTP.
+    author_reason: str = ""
     reranked: bool = False
     candidates: int = 0
     notes: list[str] = field(default_factory=list)
@@ -97,7 +103,7 @@ class ContextRetriever:
         (UnknownAuthor otherwise); a name inside the query that matches no user filters nothing.
         """
         query = self._validate(query, k, mode, max_chunks_per_document)
-        found, source = self._author(query, author, llm_self_query)
+        found, source, reason = self._author(query, author, llm_self_query)
         # A name found in the query is now a filter; searching for it too would favour chunks that name it.
         text = without_name(query, found) if source == "query" else query
         queries = self._queries(text, expand)
@@ -125,9 +131,9 @@ class ContextRetriever:
             if use_reranker:
                 candidates = self.reranker.rerank(text, candidates[: max(RERANK_POOL, 2 * k)])
             hits = _cap_per_document(candidates, max_chunks_per_document)
-            if len(hits) >= k or exhausted:
+            if len(hits) >= k or exhausted or limit >= MAX_CANDIDATES:
                 break
-            limit *= 2  # filtering left fewer than k and the collections hold more: look deeper
+            limit = min(limit * 2, MAX_CANDIDATES)  # filtering left fewer than k and there is more: look deeper
 
         return RetrievalResult(
             query=query,
@@ -136,6 +142,7 @@ class ContextRetriever:
             queries=queries,
             author=found,
             author_source=source,
+            author_reason=reason,
             reranked=use_reranker,
             candidates=len(candidates),
         )
@@ -150,23 +157,27 @@ class ContextRetriever:
             raise InvalidQuery(f"k must be between 1 and {MAX_K}, got {k}")
         if mode not in SEARCH_MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(SEARCH_MODES)}, got {mode!r}")
-        if max_chunks_per_document is not None and max_chunks_per_document < 1:
-            raise InvalidQuery(f"max_chunks_per_document must be at least 1, got {max_chunks_per_document}")
+        if max_chunks_per_document is not None and not 1 <= max_chunks_per_document <= MAX_CHUNKS_PER_DOCUMENT:
+            raise InvalidQuery(
+                f"max_chunks_per_document must be between 1 and {MAX_CHUNKS_PER_DOCUMENT}, "
+                f"got {max_chunks_per_document}"
+            )
         return query.strip()
 
     def _author(
         self, query: str, author: str | None, llm_self_query: bool | None
-    ) -> tuple[KnownAuthor | None, AuthorSource | None]:
+    ) -> tuple[KnownAuthor | None, AuthorSource | None, str]:
         if author is not None and author.strip():
-            return self.directory.resolve(author), "explicit"
-        detected = self.directory.detect(query)
-        if detected:
-            return detected, "query"
+            chosen = self.directory.resolve(author)
+            return chosen, "explicit", f"author {author.strip()!r} asked for: {chosen.full_name}"
+        match = self.directory.match(query)
+        if match.author:
+            return match.author, "query", match.reason
         if self.chat_client is not None and llm_self_query is not False:
             extracted = LLMAuthorExtractor(self.chat_client, self.directory).extract(query)
             if extracted:
-                return extracted, "llm"
-        return None, None
+                return extracted, "llm", f"the LLM read {extracted.full_name} in the query"
+        return None, None, match.reason
 
     def _queries(self, query: str, expand: int | None) -> list[str]:
         n = expand if expand is not None else (DEFAULT_EXPANSIONS if self.chat_client else 0)

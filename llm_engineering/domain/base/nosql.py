@@ -195,6 +195,19 @@ class NoSQLBaseDocument(BaseModel, ABC):
             last_id = page[-1]["_id"]
 
     @classmethod
+    def existing_ids(cls, ids: Iterable[uuid.UUID | str]) -> set[str]:
+        """Which of `ids` are stored (one query, ids only)."""
+        wanted = [str(document_id) for document_id in ids]
+        if not wanted:
+            return set()
+        return {str(data["_id"]) for data in cls.collection().find({"_id": {"$in": wanted}}, {"_id": 1})}
+
+    @classmethod
+    def distinct_values(cls, field: str) -> set[str]:
+        """Every value `field` takes in the collection, as strings."""
+        return {str(value) for value in cls.collection().distinct(field) if value is not None}
+
+    @classmethod
     def estimated_count(cls) -> int:
         """Fast total (count_documents is slow on the embedded server: keep it off hot paths)."""
         return int(cls.collection().estimated_document_count())

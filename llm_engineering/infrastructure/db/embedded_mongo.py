@@ -3,6 +3,11 @@
 The server runs as its own process so that real pymongo talks to it over a real loopback socket.
 Its state (pid + port) lives in `server.json` next to its data, so any process of the same
 MOODSWARM_HOME reuses it and two homes never share a server.
+
+A recorded pid is trusted only when that process is really our nx-27017 for this data folder (its
+command line names nx_27017 and this folder's pid file) and the server on the port says it is that
+process (`serverStatus.pid`): after a reboot the pid may belong to anything, and the port may be held
+by another MongoDB (docker-compose's, another home's). Nothing that is not ours is ever signalled.
 """
 
 from __future__ import annotations
@@ -47,6 +52,29 @@ def ping(uri: str, timeout_ms: int = 1000) -> bool:
         client.close()
 
 
+def server_identity(uri: str, timeout_ms: int = 1000) -> tuple[str, int] | None:
+    """(process name, pid) the server at `uri` reports, or None when nothing answers."""
+    client: pymongo.MongoClient = pymongo.MongoClient(
+        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms
+    )
+    try:
+        status = client.admin.command("serverStatus")
+        return str(status.get("process", "")), int(status.get("pid", -1))
+    except PyMongoError:
+        return None
+    finally:
+        client.close()
+
+
+def _command_line(pid: int) -> list[str]:
+    """A process's argv, [] when it is gone or unreadable (Linux /proc: the platform the project targets)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -86,21 +114,54 @@ class EmbeddedMongoServer:
     def log_file(self) -> Path:
         return self.data_dir / "server.log"
 
+    @property
+    def pid_file(self) -> Path:
+        """nx-27017's own pid file: it refuses to start while the pid written there is alive."""
+        return self.data_dir / "server.pid"
+
+    def is_our_process(self, pid: int) -> bool:
+        """True only for a live nx-27017 process started for this data folder (not a reused pid)."""
+        argv = _command_line(pid)
+        if not any("nx_27017" in part for part in argv):
+            return False
+        try:
+            pid_file = argv[argv.index("--pid-file") + 1]
+        except (ValueError, IndexError):
+            return False
+        return Path(pid_file).resolve() == self.pid_file.resolve()
+
+    def answers_as(self, state: ServerState, timeout_ms: int = 1000) -> bool:
+        """The server on `state.port` is nx-27017 and reports `state.pid`: ours, not a stranger on the port."""
+        return server_identity(state.uri, timeout_ms) == ("nx_27017", state.pid)
+
     def state(self) -> ServerState | None:
-        """The running server's state, or None (a stale state file is removed)."""
+        """Our running server's state, or None (stale state and pid files are removed)."""
         try:
             raw = json.loads(self.state_file.read_text())
             state = ServerState(pid=int(raw["pid"]), port=int(raw["port"]))
         except (OSError, ValueError, KeyError, TypeError):
+            self._clean_stale_pid_file()
             return None
-        if not _pid_alive(state.pid):
+        if not self.is_our_process(state.pid):
+            logger.info(f"Forgetting stale embedded MongoDB state (pid {state.pid} is not our server)")
             self.state_file.unlink(missing_ok=True)
+            self._clean_stale_pid_file()
             return None
         return state
 
+    def _clean_stale_pid_file(self) -> None:
+        """nx-27017 would refuse to start while a reused pid in its pid file is alive: drop it if not ours."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            self.pid_file.unlink(missing_ok=True)
+            return
+        if not self.is_our_process(pid):
+            self.pid_file.unlink(missing_ok=True)
+
     def is_running(self) -> bool:
         state = self.state()
-        return state is not None and ping(state.uri)
+        return state is not None and self.answers_as(state)
 
     def ensure_running(self) -> str:
         """Return the URI of a server that answers `ping`, starting one if needed."""
@@ -114,12 +175,20 @@ class EmbeddedMongoServer:
                     return state.uri
                 raise DatabaseUnavailable(
                     f"The embedded MongoDB server (pid {state.pid}, port {state.port}) is running but does not "
-                    f"answer ping. Stop it with `python -m tools.infra down` and retry; log: {self.log_file}"
+                    f"answer as itself on its port. Stop it with `python -m tools.infra down` and retry; "
+                    f"log: {self.log_file}"
                 )
             return self._start().uri
 
     def _start(self) -> ServerState:
         port = self.port or free_loopback_port()
+        foreign = server_identity(f"mongodb://127.0.0.1:{port}", timeout_ms=500)
+        if foreign is not None:  # never attach to a server we did not start
+            raise DatabaseUnavailable(
+                f"Port 127.0.0.1:{port} is already served by another MongoDB ({foreign[0] or 'unknown'}, "
+                f"pid {foreign[1]}), not this home's embedded server ({self.data_dir}). Stop it, set "
+                "EMBEDDED_MONGO_PORT to a free port (0 picks one), or point DATABASE_HOST at it on purpose."
+            )
         db_dir = "memory" if self.in_memory else str(self.data_dir / "data")
         command = [
             sys.executable, "-m", "nx_27017.nx_27017",
@@ -150,7 +219,7 @@ class EmbeddedMongoServer:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
                 return False
-            if ping(state.uri, timeout_ms=500):
+            if self.answers_as(state, timeout_ms=500):
                 return True
             time.sleep(0.1)
         return False
@@ -164,7 +233,7 @@ class EmbeddedMongoServer:
 
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop the server; True if one was running."""
-        state = self.state()
+        state = self.state()  # None unless the pid is our nx-27017 for this folder: nothing else is signalled
         if state is None:
             return False
         os.kill(state.pid, signal.SIGTERM)
@@ -173,7 +242,8 @@ class EmbeddedMongoServer:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(state.pid, os.WNOHANG)
             time.sleep(0.1)
-        if _pid_alive(state.pid):
+        if self.is_our_process(state.pid):
             os.kill(state.pid, signal.SIGKILL)
         self.state_file.unlink(missing_ok=True)
+        self._clean_stale_pid_file()
         return True

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 from loguru import logger
@@ -35,6 +36,8 @@ def get_client() -> MongoClient:
     with _lock:
         if _client is None:
             _client = connect(mongo_uri(), get_settings().DATABASE_TIMEOUT_MS)
+            atexit.unregister(close_connection)
+            atexit.register(close_connection)  # closed explicitly, before the interpreter starts shutting down
         return _client
 
 
