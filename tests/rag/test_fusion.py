@@ -1,4 +1,4 @@
-"""Fusion: Qdrant's RRF inside a collection (hand-built vectors), weighted RRF across collections."""
+"""Fusion: each collection's dense and lexical candidates (hand-built vectors), RRF, DBSF, document aggregation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import uuid
 import numpy as np
 
 from llm_engineering.application.rag.collection_search import search_collection
-from llm_engineering.application.rag.fusion import max_score_merge, reciprocal_rank_fusion
+from llm_engineering.application.rag.fusion import (
+    distribution_fusion,
+    document_aggregation,
+    max_score_merge,
+    reciprocal_rank_fusion,
+)
 from llm_engineering.domain.base.vector import SparseEmbedding
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 
@@ -35,7 +40,7 @@ def _chunk(name: str, cosine: float, term_weight: float | None) -> EmbeddedArtic
     )
 
 
-def test_hybrid_fuses_dense_and_sparse_ranks_in_qdrant(qdrant_local) -> None:
+def test_collection_search_gives_dense_cosines_and_bm25_scores(qdrant_local) -> None:
     # dense order: A, B, C, D; lexical order: B, C, A (D has no matching term).
     EmbeddedArticleChunk.bulk_insert(
         [_chunk("A", 0.9, 0.5), _chunk("B", 0.8, 3.0), _chunk("C", 0.7, 2.0), _chunk("D", 0.6, None)]
@@ -43,17 +48,41 @@ def test_hybrid_fuses_dense_and_sparse_ranks_in_qdrant(qdrant_local) -> None:
     query, lexical = _vector(1.0), SparseEmbedding(indices=[7], values=[1.0])
     dense = search_collection(EmbeddedArticleChunk, query, lexical, limit=4, mode="dense")
     hybrid = search_collection(EmbeddedArticleChunk, query, lexical, limit=4, mode="hybrid")
-    assert [hit.content for hit in dense] == ["A", "B", "C", "D"]
-    # B is 2nd dense and 1st lexical, so it overtakes A (1st dense, 3rd lexical); C (3rd, 2nd) stays behind A.
-    assert [hit.content for hit in hybrid] == ["B", "A", "C", "D"]
-    assert hybrid[0].score > hybrid[1].score > hybrid[2].score > hybrid[3].score
-    assert all(hit.embedding is not None for hit in hybrid)  # the retriever weighs collections with them
+    assert [hit.content for hit in dense.dense] == ["A", "B", "C", "D"] and dense.lexical == []
+    assert [round(hit.dense_score, 6) for hit in hybrid.dense] == [0.9, 0.8, 0.7, 0.6]
+    assert [hit.content for hit in hybrid.lexical] == ["B", "C", "A"]  # D shares no term: not a candidate
+    assert hybrid.lexical_complete
+    scores = [hit.lexical_score for hit in hybrid.lexical]
+    assert scores[0] > scores[1] > scores[2] > 0
 
 
-def test_empty_sparse_query_falls_back_to_dense(qdrant_local) -> None:
+def test_empty_sparse_query_searches_dense_only(qdrant_local) -> None:
     EmbeddedArticleChunk.bulk_insert([_chunk("A", 0.9, 0.5), _chunk("B", 0.8, 3.0)])
-    hits = search_collection(EmbeddedArticleChunk, _vector(1.0), SparseEmbedding(), limit=2, mode="hybrid")
-    assert [hit.content for hit in hits] == ["A", "B"]
+    found = search_collection(EmbeddedArticleChunk, _vector(1.0), SparseEmbedding(), limit=2, mode="hybrid")
+    assert [hit.content for hit in found.dense] == ["A", "B"] and found.lexical == []
+
+
+def test_distribution_fusion_keeps_a_clear_winners_margin() -> None:
+    dense = [("a", 0.80), ("b", 0.50), ("c", 0.49), ("d", 0.48)]
+    lexical = [("b", 10.0), ("c", 9.9), ("a", 9.8), ("d", 1.0)]
+    fused = distribution_fusion([dense, lexical], key=str)
+    assert [item for item, _ in fused][0] == "a"  # far ahead in dense, level with b and c in lexical
+    # RRF only sees ranks: b (2nd, 1st) beats a (1st, 3rd).
+    assert reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], key=str)[0][0] == "b"
+    assert all(0.0 <= score <= 2.0 for _, score in fused)
+
+
+def test_document_aggregation_ranks_documents_by_more_than_one_chunk() -> None:
+    ranked = [("x1", 0.50), ("y1", 0.49), ("y2", 0.45), ("x2", 0.10)]
+    aggregated = document_aggregation(ranked, document=lambda item: item[0], decay=0.5)
+    assert [item for item, _ in aggregated] == ["y1", "y2", "x1", "x2"]  # y: 0.49 + 0.5 * 0.45 > x
+    assert dict(aggregated)["y2"] == 0.45  # chunks keep their own scores
+    assert document_aggregation(ranked, document=lambda item: item[0], decay=0.0) == ranked
+
+
+def test_near_identical_texts_in_one_list_vote_once() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "a-copy", "b"]], key=lambda item: item[0]))
+    assert fused == {"a": 1 / 61, "b": 1 / 63}
 
 
 def test_rrf_rewards_items_found_by_several_lists() -> None:

@@ -85,6 +85,7 @@ def test_explicit_author_wins_over_the_query(knowledge_base: KnowledgeBase) -> N
         ({"query": "graphs", "k": 101}, "between 1 and 100"),
         ({"query": "graphs", "mode": "sparse"}, "mode must be one of"),
         ({"query": "graphs", "max_chunks_per_document": 0}, "at least 1"),
+        ({"query": "graphs", "min_score": 1.5}, "between -1 and 1"),
     ],
 )
 def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> None:
@@ -92,5 +93,40 @@ def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> No
         ContextRetriever(use_settings=False).search(**kwargs)
 
 
-def test_empty_store_returns_no_hits(stores) -> None:  # noqa: ANN001 - fixture
-    assert ContextRetriever(use_settings=False).search("anything", k=5) == []
+def test_empty_store_returns_no_hits_and_says_why(stores) -> None:  # noqa: ANN001 - fixture
+    result = ContextRetriever(use_settings=False).retrieve("anything", k=5)
+    assert result.hits == [] and result.empty_reason == "empty_store"
+    assert result.message == "The vector store is empty: run the feature pipeline first."
+
+
+def test_every_hit_shows_its_cosine_and_its_lexical_score(knowledge_base: KnowledgeBase) -> None:
+    hits = ContextRetriever(use_settings=False).search("graph attention coefficients", k=4)
+    for hit in hits:
+        assert -1.0 <= hit.dense_score <= 1.0 and hit.lexical_score >= 0.0
+    assert hits[0].lexical_score > 0  # it shares the query's words
+    assert hits[0].dense_score == max(hit.dense_score for hit in hits)
+    dense = ContextRetriever(use_settings=False).search("graph attention coefficients", k=2, mode="dense")
+    assert dense[0].score == dense[0].dense_score and dense[0].lexical_score is None
+
+
+def test_min_score_drops_weak_hits(knowledge_base: KnowledgeBase) -> None:
+    retriever = ContextRetriever(use_settings=False)
+    every = retriever.search("graph attention coefficients", k=6)
+    floor = sorted(hit.dense_score for hit in every)[len(every) // 2]
+    kept = retriever.search("graph attention coefficients", k=6, min_score=floor)
+    assert kept and len(kept) < len(every) and all(hit.dense_score >= floor for hit in kept)
+    none = retriever.retrieve("graph attention coefficients", k=6, min_score=0.99)
+    assert none.hits == [] and none.message.startswith("No hit reaches min_score 0.99")
+
+
+def test_a_question_far_from_every_passage_says_so(knowledge_base: KnowledgeBase) -> None:
+    result = ContextRetriever(use_settings=False).retrieve("best pizza dough recipe", k=5)
+    assert result.hits == [] and result.empty_reason == "no_close_passage"
+    assert result.message.startswith("No passage is close to this question (best cosine")
+
+
+def test_an_author_without_documents_is_named_as_the_cause(knowledge_base: KnowledgeBase) -> None:
+    UserDocument(first_name="Grace", last_name="Hopper").save()
+    result = ContextRetriever(use_settings=False).retrieve("graph attention", k=3, author="Grace Hopper")
+    assert result.hits == [] and result.empty_reason == "author_without_documents"
+    assert result.message == "Grace Hopper has no indexed documents: no chunk matches the author filter."

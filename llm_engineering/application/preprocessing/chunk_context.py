@@ -16,9 +16,14 @@ PATH_SEPARATOR = " > "
 
 
 def heading_path(text: str, position: int) -> str:
-    """The title and the headings open at `position` (each deeper level under its parent), joined."""
+    """The title and the headings open at `position` (each deeper level under its parent), joined.
+
+    A heading that starts exactly at `position` counts: a chunk opening a section belongs to it.
+    """
     stack: list[tuple[int, str]] = []  # (level, heading), levels strictly increasing
-    for match in _HEADING.finditer(text, 0, position):
+    for match in _HEADING.finditer(text):
+        if match.start() > position:
+            break
         level, heading = len(match.group(1)), _plain(match.group(2))
         if not heading:
             continue

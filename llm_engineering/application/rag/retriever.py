@@ -10,8 +10,9 @@ search(query, k) works in six moves:
    per document;
 5. exactly k hits: when filtering left fewer than k and the collections hold more, fetch deeper;
 6. trust: every hit carries its dense cosine and its lexical score next to the fused score; hits under
-   `min_score` (cosine) are dropped, and when no hit reaches CLOSE_PASSAGE_FLOOR the result is empty and says
-   why (empty store, an author with no documents, or no passage close to the question).
+   `min_score` (cosine) are dropped, and when no hit reaches CLOSE_PASSAGE_FLOOR (no author filter: with one,
+   the author's passages are what was asked for) the result is empty and says why (empty store, an author
+   with no documents, or no passage close to the question).
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ class ContextRetriever:
         hits = hits[:k]
         _fill_scores(hits, vectors[0].tolist(), sparse[0], mode, lexical_complete)
         result.best_dense_score = max((hit.dense_score or 0.0) for hit in hits)
-        if result.best_dense_score < self.options.close_passage_floor:
+        # With an author filter the user asked for that author's passages: they are shown, cosines and all.
+        if query_filter is None and result.best_dense_score < self.options.close_passage_floor:
             result.empty_reason, result.min_score = "no_close_passage", None
             return result
         if min_score is not None:
