@@ -74,7 +74,7 @@ def test_http_service(service: str, knowledge_base: KnowledgeBase) -> None:
     assert -1.0 <= top["dense_score"] <= 1.0 and top["lexical_score"] >= 0.0
 
     by_author = httpx.post(
-        f"{service}/search", json={"query": "deploying the inference service", "k": 2, "author": "MULLER", "mode": "dense"}, timeout=60
+        f"{service}/search", json={"query": "deployment", "k": 2, "author": "MULLER", "mode": "dense"}, timeout=60
     ).json()
     assert by_author["author"]["full_name"] == "Ana Müller" and by_author["author"]["source"] == "explicit"
     assert {hit["author_full_name"] for hit in by_author["hits"]} == {"Ana Müller"}
