@@ -13,6 +13,7 @@ from llm_engineering.application.rag.fusion import (
     max_score_merge,
     reciprocal_rank_fusion,
 )
+from llm_engineering.application.rag.near_duplicates import near_duplicate_keys
 from llm_engineering.domain.base.vector import SparseEmbedding
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 
@@ -103,3 +104,13 @@ def test_weights_demote_a_far_collection() -> None:
 def test_dense_lists_merge_by_best_cosine() -> None:
     merged = max_score_merge([[("a", 0.9), ("b", 0.5)], [("c", 0.7), ("b", 0.8)]], key=str)
     assert merged == [("a", 0.9), ("b", 0.8), ("c", 0.7)]
+
+
+def test_near_duplicate_keys_join_copies_cut_at_other_places() -> None:
+    text = " ".join(f"word{n}" for n in range(60))
+    copy = "Published on Medium. " + " ".join(f"word{n}" for n in range(5, 60))  # other chunk edges
+    other = " ".join(f"other{n}" for n in range(60))
+    hits = [_chunk(text, 0.9, 1.0), _chunk(copy, 0.8, 1.0), _chunk(other, 0.7, 1.0)]
+    keys = near_duplicate_keys(hits)
+    first, second, third = (keys[(hit.get_collection_name(), str(hit.id))] for hit in hits)
+    assert first == second and third != first
