@@ -33,6 +33,8 @@ LEVERS: dict[str, dict] = {
     "+near-dup dbsf": {"fusion": "dbsf"},
     "+near-dup dbsf +doc-agg 0.3": {"fusion": "dbsf", "document_decay": 0.3},
     "+near-dup rrf lexical x1.5": {"lexical_weight": 1.5},
+    "+near-dup +boilerplate": {"drop_boilerplate": True},
+    "+near-dup +boilerplate +doc-agg 0.3": {"drop_boilerplate": True, "document_decay": 0.3},
 }
 METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
 

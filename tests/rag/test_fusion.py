@@ -13,7 +13,7 @@ from llm_engineering.application.rag.fusion import (
     max_score_merge,
     reciprocal_rank_fusion,
 )
-from llm_engineering.application.rag.near_duplicates import near_duplicate_keys
+from llm_engineering.application.rag.near_duplicates import boilerplate_keys, near_duplicate_keys
 from llm_engineering.domain.base.vector import SparseEmbedding
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 
@@ -114,3 +114,13 @@ def test_near_duplicate_keys_join_copies_cut_at_other_places() -> None:
     keys = near_duplicate_keys(hits)
     first, second, third = (keys[(hit.get_collection_name(), str(hit.id))] for hit in hits)
     assert first == second and third != first
+
+
+def test_a_text_in_many_documents_of_one_author_is_boilerplate() -> None:
+    footer = " ".join(f"subscribe{n}" for n in range(40))
+    copies = [_chunk(footer, 0.5, 1.0) for _ in range(4)]  # four articles, one author, each its own document
+    twice = [_chunk("the same article " * 10, 0.6, 1.0) for _ in range(2)]  # Medium and Substack
+    hits = copies + twice
+    keys = near_duplicate_keys(hits)
+    repeated = boilerplate_keys(hits, keys)
+    assert repeated == {keys[(copies[0].get_collection_name(), str(copies[0].id))]}

@@ -12,6 +12,7 @@ from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
 SHINGLE_WORDS = 8
 SHARED_SHARE = 0.5  # share of the shorter text's shingles found in the other one
+BOILERPLATE_DOCUMENTS = 4  # one author's documents sharing a text before it counts as boilerplate
 
 
 def _shingles(text: str) -> set[int]:
@@ -53,3 +54,18 @@ def near_duplicate_keys(hits: Sequence[EmbeddedChunk]) -> dict[tuple[str, str], 
             owner_of.setdefault(shingle, index)
         keys[hit_key] = hit_key
     return keys
+
+
+def boilerplate_keys(
+    hits: Sequence[EmbeddedChunk], keys: dict[tuple[str, str], Hashable], min_documents: int = BOILERPLATE_DOCUMENTS
+) -> set[Hashable]:
+    """Keys whose near-identical texts come from `min_documents` or more documents of one author.
+
+    A course introduction or a newsletter footer standing in many articles answers no question; the same
+    article published twice (two documents) is not boilerplate.
+    """
+    documents: dict[tuple[Hashable, str], set[str]] = {}
+    for hit in hits:
+        group = (keys[(hit.get_collection_name(), str(hit.id))], str(hit.author_id))
+        documents.setdefault(group, set()).add(str(hit.document_id))
+    return {key for (key, _), found in documents.items() if len(found) >= min_documents}

@@ -37,7 +37,7 @@ from llm_engineering.application.rag.fusion import (
 )
 from llm_engineering.application.rag.llm_client import ChatClient
 from llm_engineering.application.rag.llm_self_query import LLMAuthorExtractor
-from llm_engineering.application.rag.near_duplicates import near_duplicate_keys
+from llm_engineering.application.rag.near_duplicates import boilerplate_keys, near_duplicate_keys
 from llm_engineering.application.rag.query_expansion import QueryExpander
 from llm_engineering.application.rag.reranking import Reranker, get_reranker
 from llm_engineering.domain.base.vector import author_filter, document_filter
@@ -72,6 +72,7 @@ class RetrievalOptions:
     rrf_k: int = RRF_K
     merge_near_duplicates: bool = True
     document_decay: float = 0.0  # 0: rank by chunks; > 0: a document's next best chunks add with this decay
+    drop_boilerplate: bool = False  # a text found in many documents of one author among the candidates goes
     close_passage_floor: float = CLOSE_PASSAGE_FLOOR
 
 
@@ -217,6 +218,10 @@ class ContextRetriever:
         everything = [hit for hits in (*dense_lists, *lexical_lists) for hit in hits]
         keys = near_duplicate_keys(everything) if options.merge_near_duplicates else _exact_text_keys(everything)
         _share_scores(everything, keys)
+        if options.drop_boilerplate:
+            repeated = boilerplate_keys(everything, keys)
+            dense_lists = [[hit for hit in hits if keys[_key(hit)] not in repeated] for hits in dense_lists]
+            lexical_lists = [[hit for hit in hits if keys[_key(hit)] not in repeated] for hits in lexical_lists]
 
         def key(hit: EmbeddedChunk) -> object:
             return keys[_key(hit)]
