@@ -26,15 +26,22 @@ sys.path.insert(0, str(REPO_ROOT))
 SETS = {"tuning": "data/eval/handbook_queries.jsonl", "held-out": "data/eval/handbook_heldout.jsonl"}
 RECIPES = {"plain": 0, "contextual": 32}  # CHUNK_CONTEXT_TOKENS
 # name -> RetrievalOptions fields; "baseline" is plain dense + BM25 RRF (k=60), exact-text dedup only.
+# Every row names all the levers it sets, so a change of the defaults does not change what a row measures.
+_OFF = {"merge_near_duplicates": False, "document_decay": 0.0, "drop_boilerplate": False}
 LEVERS: dict[str, dict] = {
-    "baseline rrf": {"merge_near_duplicates": False},
-    "+near-dup": {},
-    "+near-dup +doc-agg 0.3": {"document_decay": 0.3},
-    "+near-dup dbsf": {"fusion": "dbsf"},
-    "+near-dup dbsf +doc-agg 0.3": {"fusion": "dbsf", "document_decay": 0.3},
-    "+near-dup rrf lexical x1.5": {"lexical_weight": 1.5},
-    "+near-dup +boilerplate": {"drop_boilerplate": True},
-    "+near-dup +boilerplate +doc-agg 0.3": {"drop_boilerplate": True, "document_decay": 0.3},
+    "baseline rrf": {**_OFF},
+    "+near-dup": {**_OFF, "merge_near_duplicates": True},
+    "+near-dup +doc-agg 0.3": {**_OFF, "merge_near_duplicates": True, "document_decay": 0.3},
+    "+near-dup dbsf": {**_OFF, "merge_near_duplicates": True, "fusion": "dbsf"},
+    "+near-dup dbsf +doc-agg 0.3": {**_OFF, "merge_near_duplicates": True, "fusion": "dbsf", "document_decay": 0.3},
+    "+near-dup rrf lexical x1.5": {**_OFF, "merge_near_duplicates": True, "lexical_weight": 1.5},
+    "+near-dup +boilerplate": {**_OFF, "merge_near_duplicates": True, "drop_boilerplate": True},
+    "+near-dup +boilerplate +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "drop_boilerplate": True,
+        "document_decay": 0.3,
+    },
 }
 METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
 

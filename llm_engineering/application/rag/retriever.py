@@ -71,8 +71,11 @@ class RetrievalOptions:
     lexical_weight: float = 1.0
     rrf_k: int = RRF_K
     merge_near_duplicates: bool = True
-    document_decay: float = 0.0  # 0: rank by chunks; > 0: a document's next best chunks add with this decay
-    drop_boilerplate: bool = False  # a text found in many documents of one author among the candidates goes
+    # 0: rank by chunks; > 0: a document's next best chunks add with this decay. 0.3 won on the tuning set with
+    # contextual chunks (MRR@10 0.972 -> 0.974, Recall@5 0.987 -> 0.995); DBSF and a heavier BM25 did not.
+    document_decay: float = 0.3
+    # A text found in many documents of one author among the candidates goes: no change on either set, so off.
+    drop_boilerplate: bool = False
     close_passage_floor: float = CLOSE_PASSAGE_FLOOR
 
 
