@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import pytest
 
 from llm_engineering.application.rag.collection_search import search_collection
 from llm_engineering.application.rag.fusion import (
@@ -76,8 +77,9 @@ def test_distribution_fusion_keeps_a_clear_winners_margin() -> None:
 def test_document_aggregation_ranks_documents_by_more_than_one_chunk() -> None:
     ranked = [("x1", 0.50), ("y1", 0.49), ("y2", 0.45), ("x2", 0.10)]
     aggregated = document_aggregation(ranked, document=lambda item: item[0], decay=0.5)
-    assert [item for item, _ in aggregated] == ["y1", "y2", "x1", "x2"]  # y: 0.49 + 0.5 * 0.45 > x
-    assert dict(aggregated)["y2"] == 0.45  # chunks keep their own scores
+    assert [item for item, _ in aggregated] == ["y1", "x1", "y2", "x2"]  # y: 0.49 + 0.5 * 0.45 > x: 0.55
+    assert dict(aggregated)["y1"] == pytest.approx(0.49 + 0.5 * 0.45)
+    assert dict(aggregated)["y2"] == 0.45  # further chunks keep their own scores
     assert document_aggregation(ranked, document=lambda item: item[0], decay=0.0) == ranked
 
 

@@ -5,8 +5,8 @@ The retriever searches each collection twice (dense cosine, BM25) and fuses the 
 - distribution-based score fusion: each list's scores are mapped onto [0, 1] by their own spread
   (mean +- 3 standard deviations), then summed with weights, so a clear winner in one list keeps its margin.
 Dense cosines are comparable across collections, so dense lists merge by their best score first.
-Then optionally document-level aggregation: a document is ranked by its best chunk plus a decayed share of
-its next best ones, and its chunks follow in their own order.
+Then optionally document-level aggregation: a document's best chunk is scored by itself plus a decayed share
+of the document's next best chunks.
 """
 
 from __future__ import annotations
@@ -96,18 +96,22 @@ def max_score_merge(
 def document_aggregation(
     ranked: Sequence[tuple[T, float]], document: Callable[[T], Hashable], decay: float, depth: int = 3
 ) -> list[tuple[T, float]]:
-    """Documents ranked by best chunk score + decay * second + decay^2 * third...; chunks grouped by document.
+    """Each document's best chunk scores best + decay * second + decay^2 * third...; other chunks keep theirs.
 
-    Each item keeps its own score; the order is: best document first, its chunks in their fused order.
+    So documents rank by more than their single best chunk, and a document's further chunks do not crowd out
+    the best chunks of the next documents.
     """
     if decay <= 0:
         return list(ranked)
-    by_document: dict[Hashable, list[tuple[T, float]]] = {}
+    by_document: dict[Hashable, list[float]] = {}
     for item, score in ranked:
-        by_document.setdefault(document(item), []).append((item, score))
-    totals = {
-        doc: sum(score * decay**position for position, (_, score) in enumerate(items[:depth]))
-        for doc, items in by_document.items()
-    }
-    order = sorted(by_document, key=lambda doc: totals[doc], reverse=True)
-    return [pair for doc in order for pair in by_document[doc]]
+        by_document.setdefault(document(item), []).append(score)
+    rescored, seen = [], set()
+    for item, score in ranked:
+        doc = document(item)
+        if doc not in seen:
+            seen.add(doc)
+            scores = sorted(by_document[doc], reverse=True)[:depth]
+            score = sum(value * decay**position for position, value in enumerate(scores))
+        rescored.append((item, score))
+    return sorted(rescored, key=lambda pair: pair[1], reverse=True)

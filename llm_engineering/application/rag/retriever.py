@@ -195,7 +195,7 @@ class ContextRetriever:
                 break
             limit *= 2  # filtering left fewer than k and the collections hold more: look deeper
 
-        result.candidates = len(candidates)
+        result.candidates, result.reranked = len(candidates), use_reranker
         if not candidates:
             result.empty_reason = _why_empty(collections, vectors[0].tolist(), query_filter)
             return result
@@ -245,7 +245,7 @@ class ContextRetriever:
             else:
                 ranked = [[hit for hit, _ in scored] for scored in lists]
                 fused = reciprocal_rank_fusion(ranked, key, weights, k=options.rrf_k)
-        if options.document_decay > 0:
+        if mode == "hybrid" and options.document_decay > 0:  # dense mode keeps the cosine as its score
             fused = document_aggregation(fused, lambda hit: str(hit.document_id), options.document_decay)
         for hit, score in fused:
             hit.score = score
