@@ -85,10 +85,10 @@ def evaluate(levers: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
     return results
 
 
-def child(corpus: Path) -> None:
-    """One recipe, in the current MOODSWARM_HOME: index, then evaluate every lever; JSON on the last line."""
+def child(corpus: Path, levers: list[str]) -> None:
+    """One recipe, in the current MOODSWARM_HOME: index, then evaluate the levers; JSON on the last line."""
     build_index(corpus)
-    results = evaluate(LEVERS)
+    results = evaluate({name: LEVERS[name] for name in levers})
     from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
 
     close_qdrant_client()
@@ -100,11 +100,12 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared/corpus/handbook_warehouse")
     parser.add_argument("--homes", type=Path, default=Path("/tmp/moodswarm-ablation"))
     parser.add_argument("--recipes", nargs="+", choices=list(RECIPES), default=list(RECIPES))
+    parser.add_argument("--levers", nargs="+", choices=list(LEVERS), default=list(LEVERS))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.corpus)
+        child(args.corpus, args.levers)
         return
     if not args.corpus.is_dir():
         sys.exit(f"No corpus at {args.corpus}: pass --corpus")
@@ -116,7 +117,7 @@ def main() -> None:
         for variable in ("DATABASE_HOST", "QDRANT_URL"):  # a home of its own, never the user's stores
             env.pop(variable, None)
         done = subprocess.run(
-            [sys.executable, __file__, "--child", "--corpus", str(args.corpus)],
+            [sys.executable, __file__, "--child", "--corpus", str(args.corpus), "--levers", *args.levers],
             env=env,
             cwd=REPO_ROOT,
             check=True,
