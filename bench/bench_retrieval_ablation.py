@@ -87,11 +87,12 @@ def evaluate(levers: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
 
 def child(corpus: Path, levers: list[str]) -> None:
     """One recipe, in the current MOODSWARM_HOME: index, then evaluate the levers; JSON on the last line."""
+    from llm_engineering.infrastructure.bootstrap import bootstrap, close_vector_store
+
+    bootstrap()
     build_index(corpus)
     results = evaluate({name: LEVERS[name] for name in levers})
-    from llm_engineering.infrastructure.db.qdrant import close_qdrant_client
-
-    close_qdrant_client()
+    close_vector_store()
     print(json.dumps(results))
 
 
