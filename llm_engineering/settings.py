@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Unset -> by device: on CPU small batches pad less and win (bench/bench_feature_pipeline.py sweeps them).
     EMBEDDING_BATCH_SIZE: int | None = None
     EMBEDDING_MAX_TOKENS: int = 256
+    # Tokens of each article/post chunk's budget kept for its context (title > heading path) in what is
+    # embedded and BM25-indexed; 0 indexes the plain chunk text. Changing it re-embeds on the next run.
+    CHUNK_CONTEXT_TOKENS: int = Field(default=32, ge=0, le=128)
 
     # Browser for crawlers (Debian's chromium + chromium-driver).
     CHROMIUM_BINARY: Path = Path("/usr/bin/chromium")

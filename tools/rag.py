@@ -23,6 +23,9 @@ from llm_engineering.domain.exceptions import LLMTwinException
 @click.option("--max-chunks-per-document", type=click.IntRange(1), default=None, help="Cap hits per document.")
 @click.option("--expand", type=click.IntRange(0, 10), default=None, help="LLM rewrites (default: 2 if configured).")
 @click.option("--rerank/--no-rerank", default=None, help="Cross-encoder reranking (default: on if configured).")
+@click.option(
+    "--min-score", type=click.FloatRange(-1.0, 1.0), default=None, help="Drop hits whose dense cosine is below it."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 def main(
     query: str,
@@ -32,6 +35,7 @@ def main(
     max_chunks_per_document: int | None,
     expand: int | None,
     rerank: bool | None,
+    min_score: float | None,
     as_json: bool,
 ) -> None:
     from llm_engineering.application.rag import ContextRetriever, hits_to_dicts
@@ -45,12 +49,19 @@ def main(
             max_chunks_per_document=max_chunks_per_document,
             expand=expand,
             rerank=rerank,
+            min_score=min_score,
         )
     except LLMTwinException as error:
         raise click.ClickException(str(error)) from None
     hits = hits_to_dicts(result.hits)
     if as_json:
-        output = {"query": result.query, "mode": result.mode, "author_filter": author_filter(result), "hits": hits}
+        output = {
+            "query": result.query,
+            "mode": result.mode,
+            "author_filter": author_filter(result),
+            "message": result.message,
+            "hits": hits,
+        }
         click.echo(json.dumps(output, indent=2, ensure_ascii=False))
         return
     _print_table(result, hits)
@@ -73,13 +84,15 @@ def _print_table(result, hits: list[dict]) -> None:  # noqa: ANN001 - RetrievalR
 
     author = f"{result.author.full_name} ({result.author_source})" if result.author else "any"
     table = Table(title=f"{result.mode} search: {result.query!r} - author: {author}")
-    for column in ("#", "score", "collection", "author", "link", "content"):
+    for column in ("#", "score", "cosine", "bm25", "collection", "author", "link", "content"):
         table.add_column(column, overflow="fold")
     for hit in hits:
         snippet = " ".join(hit["content"].split())[:160]
         table.add_row(
             str(hit["rank"]),
             f"{hit['score']:.4f}",
+            f"{hit['dense_score']:.3f}" if hit["dense_score"] is not None else "-",
+            f"{hit['lexical_score']:.2f}" if hit["lexical_score"] is not None else "-",
             hit["collection"],
             hit["author_full_name"],
             hit["link"] or "",
@@ -90,8 +103,8 @@ def _print_table(result, hits: list[dict]) -> None:  # noqa: ANN001 - RetrievalR
     console.print(f"Author filter: {author} - {result.author_reason}")
     if len(result.queries) > 1:
         console.print(f"Queries searched: {result.queries}")
-    if not hits:
-        console.print("No hits: is the vector store empty? Run the feature pipeline first.")
+    if result.message:
+        console.print(result.message)
 
 
 if __name__ == "__main__":

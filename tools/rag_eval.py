@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -34,7 +33,7 @@ METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, details: bool, as_json: bool) -> None:
     from llm_engineering.application.rag import ContextRetriever
-    from llm_engineering.application.rag.evaluation import load_queries, query_metrics, summarise
+    from llm_engineering.application.rag.evaluation import load_queries, run_queries, summarise, summarise_by_kind
 
     try:
         queries = load_queries(queries_path)
@@ -46,14 +45,13 @@ def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, de
     retriever.search(queries[0].query, k=k, mode=modes[0])  # warm-up: model load, first Qdrant read
 
     results: dict[str, dict] = {}
+    by_kind: dict[str, dict] = {}
     misses: dict[str, list[str]] = {}
     for current in modes:
-        per_query, latencies = [], []
-        misses[current] = []
-        for labelled in queries:
-            started = time.perf_counter()
+
+        def search(labelled, current=current):  # noqa: ANN001, ANN202 - LabelledQuery -> hits
             try:
-                hits = retriever.search(
+                return retriever.search(
                     labelled.query,
                     k=k,
                     mode=current,
@@ -62,12 +60,11 @@ def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, de
                 )
             except LLMTwinException as error:
                 raise click.ClickException(f"{labelled.query!r}: {error}") from None
-            latencies.append((time.perf_counter() - started) * 1000)
-            metrics = query_metrics([getattr(hit, "link", None) for hit in hits], labelled.relevant_links)
-            per_query.append(metrics)
-            if metrics["recall@5"] == 0:
-                misses[current].append(labelled.query)
+
+        per_query, latencies = run_queries(search, queries)
         results[current] = summarise(per_query, latencies)
+        by_kind[current] = summarise_by_kind(queries, per_query, latencies)
+        misses[current] = [labelled.query for labelled, m in zip(queries, per_query, strict=True) if not m["recall@5"]]
 
     from llm_engineering.infrastructure.bootstrap import close_vector_store
 
@@ -79,10 +76,14 @@ def main(queries_path: Path, k: int, mode: str, max_chunks_per_document: int, de
         "max_chunks_per_document": max_chunks_per_document,
         "modes": results,
     }
+    if any(by_kind.values()):
+        report["by_kind"] = by_kind
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     _print_table(report)
+    if "by_kind" in report:
+        _print_kinds(report["by_kind"])
     if details:
         for current, missed in misses.items():
             click.echo(f"{current}: {len(missed)} queries with no relevant document in the top 5")
@@ -115,6 +116,19 @@ def _print_table(report: dict) -> None:
         f"Reproduce: python -m tools.rag_eval --queries {report['queries_file']} --k {report['k']} "
         f"--mode {'all' if both else next(iter(modes))} --max-chunks-per-document {report['max_chunks_per_document']}"
     )
+
+
+def _print_kinds(by_kind: dict[str, dict[str, dict[str, float]]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    for mode, kinds in by_kind.items():
+        table = Table(title=f"{mode}: per kind of query")
+        for column in ("kind", "queries", *METRICS[:5]):
+            table.add_column(column, justify="right")
+        for kind, figures in kinds.items():
+            table.add_row(kind, str(figures["queries"]), *(f"{figures[m]:.3f}" for m in METRICS[:5]))
+        Console().print(table)
 
 
 if __name__ == "__main__":

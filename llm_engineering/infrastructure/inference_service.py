@@ -48,6 +48,7 @@ class SearchRequest(BaseModel):
     )
     expand: int | None = Field(None, ge=0, le=10, description="LLM rewrites; default 2 when an LLM is configured.")
     rerank: bool | None = Field(None, description="Cross-encoder reranking; default on when configured.")
+    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="Drop hits whose dense cosine is below it.")
 
     @field_validator("query")
     @classmethod
@@ -59,7 +60,9 @@ class SearchRequest(BaseModel):
 
 class Hit(BaseModel):
     rank: int
-    score: float | None
+    score: float | None = Field(description="The ranking score: fused (hybrid) or cosine (dense).")
+    dense_score: float | None = Field(description="Cosine similarity between the question and the chunk.")
+    lexical_score: float | None = Field(description="BM25 score (0: no query term; null in dense mode).")
     collection: str
     chunk_id: str
     document_id: str
@@ -83,6 +86,7 @@ class SearchResponse(BaseModel):
     reranked: bool
     took_ms: float
     hits: list[Hit]
+    message: str | None = Field(None, description="Why there are no hits (empty store, author, no close passage).")
 
 
 def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
@@ -141,6 +145,7 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
                         max_chunks_per_document=request.max_chunks_per_document,
                         expand=request.expand,
                         rerank=request.rerank,
+                        min_score=request.min_score,
                     )
                 )
             except (InvalidQuery, UnknownAuthor) as failure:
@@ -159,6 +164,7 @@ def create_app(retriever: ContextRetriever | None = None) -> FastAPI:
             "reranked": result.reranked,
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
             "hits": hits_to_dicts(result.hits),
+            "message": result.message,
         }
 
     return app

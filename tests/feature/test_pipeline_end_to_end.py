@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_id
@@ -47,6 +49,41 @@ def test_pipeline_loads_every_category_then_skips_unchanged_then_replaces_change
     stored = next(CleanedArticleDocument.iter_all())
     assert stored.content_hash == remaining[0].metadata["content_hash"]
     assert len(list(EmbeddedPostChunk.iter_all())) == 1
+
+
+@pytest.fixture
+def forget_settings() -> Iterator[None]:
+    yield
+    _forget_settings()  # after monkeypatch restored the environment: the next reader sees the defaults
+
+
+def test_a_new_chunk_text_recipe_re_embeds_exactly_once(
+    forget_settings: None, warehouse: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_feature_pipeline()
+    article = next(EmbeddedArticleChunk.iter_all())
+    assert article.metadata["context"].startswith("Vectors")  # the title leads the chunk's context
+    cleaned = next(CleanedArticleDocument.iter_all()).content
+    assert article.content == cleaned[article.metadata["char_start"] : article.metadata["char_end"]]
+
+    # Plain chunk text instead of contextual: the article's and the post's fingerprint changes, so they are
+    # redone once; the repository (its chunks carry no context) is not.
+    monkeypatch.setenv("CHUNK_CONTEXT_TOKENS", "0")
+    _forget_settings()
+    second = run_feature_pipeline()
+    assert second["clean_documents"]["changed_or_new"] == 2 and second["clean_documents"]["skipped_unchanged"] == 1
+    assert second["chunk_and_embed"]["documents"] == first["chunk_and_embed"]["documents"] - 1 == 2
+    assert all("context" not in chunk.metadata for chunk in EmbeddedArticleChunk.iter_all())
+    third = run_feature_pipeline()
+    assert third["clean_documents"]["skipped_unchanged"] == 3 and third["chunk_and_embed"]["embeddings"] == 0
+
+
+def _forget_settings() -> None:
+    from llm_engineering.application.preprocessing.dispatchers import ChunkingHandlerFactory
+    from llm_engineering.settings import get_settings
+
+    get_settings.cache_clear()
+    ChunkingHandlerFactory.create_handler.cache_clear()
 
 
 def test_author_filter_and_unknown_author(warehouse: dict) -> None:

@@ -67,7 +67,11 @@ def test_http_service(service: str, knowledge_base: KnowledgeBase) -> None:
     assert top["rank"] == 1 and top["collection"] == "embedded_articles"
     assert top["content"].startswith("A graph attention network") and top["link"] == "https://blog.example/gnn"
     assert top["author_full_name"] == "José Núñez"
-    assert set(top) == {"rank", "score", "collection", "chunk_id", "document_id", "link", "author_full_name", "content"}
+    assert set(top) == {
+        "rank", "score", "dense_score", "lexical_score", "collection", "chunk_id", "document_id", "link",
+        "author_full_name", "content",
+    }  # fmt: skip
+    assert -1.0 <= top["dense_score"] <= 1.0 and top["lexical_score"] >= 0.0
 
     by_author = httpx.post(
         f"{service}/search", json={"query": "deployment", "k": 2, "author": "MULLER", "mode": "dense"}, timeout=60

@@ -9,7 +9,7 @@ import pytest
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_document_vector
 from llm_engineering.application.rag import ContextRetriever, InvalidQuery, UnknownAuthor
-from llm_engineering.domain.documents import UserDocument
+from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 from tests.rag.conftest import CORPUS, KnowledgeBase
 
@@ -72,7 +72,7 @@ def test_author_in_the_query_filters_without_creating_users(knowledge_base: Know
     lowercase = retriever.retrieve("what did nunez write about deployment", k=3)
     assert lowercase.author is None and "not written as a name" in lowercase.author_reason
     assert result.hits and {hit.author_full_name for hit in result.hits} == {"José Núñez"}
-    unknown = retriever.retrieve("what did Nunes write about deployment", k=3)
+    unknown = retriever.retrieve("what did Nunes write about graph networks", k=3)
     assert unknown.author is None and len(unknown.hits) == 3
     assert sorted(user.full_name for user in UserDocument.bulk_find()) == ["Ana Müller", "José Núñez"]
 
@@ -94,15 +94,12 @@ def test_explicit_author_wins_over_the_query(knowledge_base: KnowledgeBase) -> N
         ({"query": "graphs", "mode": "sparse"}, "mode must be one of"),
         ({"query": "graphs", "max_chunks_per_document": 0}, "between 1 and 20"),
         ({"query": "graphs", "max_chunks_per_document": 21}, "between 1 and 20"),
+        ({"query": "graphs", "min_score": 1.5}, "between -1 and 1"),
     ],
 )
 def test_invalid_requests_are_rejected_clearly(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidQuery, match=message):
         ContextRetriever(use_settings=False).search(**kwargs)
-
-
-def test_empty_store_returns_no_hits(stores) -> None:  # noqa: ANN001 - fixture
-    assert ContextRetriever(use_settings=False).search("anything", k=5) == []
 
 
 def test_deeper_fetch_is_bounded(stores, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001 - fixture
@@ -143,3 +140,50 @@ def test_deeper_fetch_is_bounded(stores, monkeypatch: pytest.MonkeyPatch) -> Non
     result = ContextRetriever(use_settings=False).retrieve("eviction policy", k=5, max_chunks_per_document=1)
     assert len(result.hits) == 1  # one document: one hit, however deep it looked
     assert max(limits) == 50 and len(limits) <= 3  # 20, 40, 50: stopped at the bound, not at 120
+
+
+def test_empty_store_returns_no_hits_and_says_why(stores) -> None:  # noqa: ANN001 - fixture
+    result = ContextRetriever(use_settings=False).retrieve("anything", k=5)
+    assert result.hits == [] and result.empty_reason == "empty_store"
+    assert result.message == "The vector store is empty: run the feature pipeline first."
+
+
+def test_every_hit_shows_its_cosine_and_its_lexical_score(knowledge_base: KnowledgeBase) -> None:
+    hits = ContextRetriever(use_settings=False).search("graph attention coefficients", k=4)
+    for hit in hits:
+        assert -1.0 <= hit.dense_score <= 1.0 and hit.lexical_score >= 0.0
+    assert hits[0].lexical_score > 0  # it shares the query's words
+    assert hits[0].dense_score == max(hit.dense_score for hit in hits)
+    dense = ContextRetriever(use_settings=False).search("graph attention coefficients", k=2, mode="dense")
+    assert dense[0].score == dense[0].dense_score and dense[0].lexical_score is None
+
+
+def test_min_score_drops_weak_hits(knowledge_base: KnowledgeBase) -> None:
+    retriever = ContextRetriever(use_settings=False)
+    every = retriever.search("graph attention coefficients", k=6)
+    floor = sorted(hit.dense_score for hit in every)[len(every) // 2]
+    kept = retriever.search("graph attention coefficients", k=6, min_score=floor)
+    assert kept and len(kept) < len(every) and all(hit.dense_score >= floor for hit in kept)
+    none = retriever.retrieve("graph attention coefficients", k=6, min_score=0.99)
+    assert none.hits == [] and none.message.startswith("No hit reaches min_score 0.99")
+
+
+def test_a_question_far_from_every_passage_says_so(knowledge_base: KnowledgeBase) -> None:
+    result = ContextRetriever(use_settings=False).retrieve("best pizza dough recipe", k=5)
+    assert result.hits == [] and result.empty_reason == "no_close_passage"
+    assert result.message.startswith("No passage is close to this question (best cosine")
+
+
+def test_an_author_without_documents_is_named_as_the_cause(knowledge_base: KnowledgeBase) -> None:
+    grace = UserDocument(first_name="Grace", last_name="Hopper").save()
+    # A known author (a document in the warehouse) whose documents are not indexed yet.
+    ArticleDocument(
+        content={"Content": "Notes on compilers."},
+        platform="blog",
+        author_id=grace.id,
+        author_full_name=grace.full_name,
+        link="https://blog.example/compilers",
+    ).save()
+    result = ContextRetriever(use_settings=False).retrieve("graph attention", k=3, author="Grace Hopper")
+    assert result.hits == [] and result.empty_reason == "author_without_documents"
+    assert result.message == "Grace Hopper has no indexed documents: no chunk matches the author filter."

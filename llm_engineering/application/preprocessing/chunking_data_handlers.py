@@ -1,6 +1,12 @@
 """Chunking strategies per category: cleaned document -> chunks of at most the model's token limit.
 
 CHUNKING_CONFIGS is the one place where the per-category overlap and separators are set.
+
+Articles and posts get a context: the document title and the heading path above the chunk
+("Title > Section > Subsection"), stored in `metadata["context"]` and put in front of the chunk in what
+is embedded and BM25-indexed (see chunk_index_text). The context counts inside the model's token budget:
+the chunk's content gets CHUNK_CONTEXT_TOKENS fewer tokens, and a context longer than the room left is cut.
+The chunk's `content` stays an exact slice of the cleaned document.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
     HEADING,
@@ -49,9 +56,20 @@ SEPARATORS: dict[DataCategory, tuple[str, ...]] = {
 }
 
 
+# Categories whose chunks carry their document's title and heading path (repositories: file headers do).
+CONTEXT_CATEGORIES = frozenset({DataCategory.ARTICLES, DataCategory.POSTS})
+# The chunk text recipe: bump when what is embedded/indexed for a chunk changes.
+CHUNK_TEXT_RECIPE = "context-v1"
+CONTEXT_SEPARATOR = "\n"
+
+
+def context_tokens(category: DataCategory) -> int:
+    return get_settings().CHUNK_CONTEXT_TOKENS if category in CONTEXT_CATEGORIES else 0
+
+
 def chunking_config(category: DataCategory) -> ChunkingConfig:
     return ChunkingConfig(
-        max_tokens=get_settings().EMBEDDING_MAX_TOKENS,
+        max_tokens=get_settings().EMBEDDING_MAX_TOKENS - context_tokens(category),
         overlap_tokens=OVERLAP_TOKENS[category],
         separators=SEPARATORS[category],
     )
@@ -61,7 +79,14 @@ def chunking_fingerprint(category: DataCategory) -> str:
     """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
     config = chunking_config(category)
     model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
-    return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}"
+    recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}"
+    return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}|{recipe}"
+
+
+def chunk_index_text(content: str, metadata: dict) -> str:
+    """What is embedded and BM25-indexed for a chunk: its context line, if any, then its content."""
+    context = metadata.get("context")
+    return f"{context}{CONTEXT_SEPARATOR}{content}" if context else content
 
 
 def chunk_id(document_id: uuid.UUID | str, chunk_index: int) -> uuid.UUID:
@@ -79,11 +104,22 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
 
     def __init__(self) -> None:
         model = get_embedding_model()
+        self.tokenizer = model.tokenizer
         self.chunker = TokenBudgetChunker(model.tokenizer, chunking_config(self.category))
+        self.max_tokens = get_settings().EMBEDDING_MAX_TOKENS
+        self.with_context = context_tokens(self.category) > 0
 
     def chunk(self, document: CleanT) -> list[ChunkT]:
         chunks: list[ChunkT] = []
-        for index, span in enumerate(self.chunker.split(document.content or "")):
+        text = document.content or ""
+        for index, span in enumerate(self.chunker.split(text)):
+            extra = {}
+            if self.with_context:
+                # The chunk already holds span.token_count tokens (special tokens included).
+                room = self.max_tokens - span.token_count - 1
+                context = truncate_to_tokens(self.tokenizer, heading_path(text, span.start), room)
+                if context:
+                    extra = {"context": context}
             chunks.append(
                 self._build(
                     document,
@@ -100,6 +136,7 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
                         "new_text_start": span.overlap_start,
                         "token_count": span.token_count,
                         "content_hash": document.content_hash,
+                        **extra,
                     },
                 )
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from llm_engineering.application.networks.embeddings import EmbeddingError, get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_document_vector
+from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_index_text
 from llm_engineering.domain.chunks import ArticleChunk, Chunk, PostChunk, RepositoryChunk
 from llm_engineering.domain.embedded_chunks import (
     EmbeddedArticleChunk,
@@ -32,15 +33,19 @@ def embed_texts(texts: list[str], batch_size: int | None = None) -> list[list[fl
 
 
 def embed_chunks(chunks: list[Chunk], batch_size: int | None = None) -> list[EmbeddedChunk]:
-    """Every chunk gets both vectors, or the call raises: no chunk is silently dropped."""
-    vectors = embed_texts([chunk.content for chunk in chunks], batch_size)
+    """Every chunk gets both vectors, or the call raises: no chunk is silently dropped.
+
+    Both are computed on the chunk's index text (its context line, then its content).
+    """
+    texts = [chunk_index_text(chunk.content, chunk.metadata) for chunk in chunks]
+    vectors = embed_texts(texts, batch_size)
     embedded: list[EmbeddedChunk] = []
-    for chunk, vector in zip(chunks, vectors, strict=True):
+    for chunk, text, vector in zip(chunks, texts, vectors, strict=True):
         if len(vector) == 0:
             raise EmbeddingError(f"Chunk {chunk.id} got an empty embedding")
         target = EMBEDDED_CLASS.get(type(chunk))
         if target is None:
             raise EmbeddingError(f"No embedded class for {type(chunk).__name__}")
         data = chunk.model_dump(exclude={"score"})
-        embedded.append(target(**data, embedding=vector, sparse_embedding=bm25_document_vector(chunk.content)))
+        embedded.append(target(**data, embedding=vector, sparse_embedding=bm25_document_vector(text)))
     return embedded

@@ -1,0 +1,150 @@
+"""Retrieval ablation on the handbook corpus: every ranking lever on and off, on the tuning and the held-out set.
+
+    python bench/bench_retrieval_ablation.py [--corpus ../shared/corpus/handbook_warehouse] \
+        [--homes /tmp/moodswarm-ablation] [--json]
+
+Each chunk-text recipe (plain chunks, contextual chunks) is indexed once by the feature pipeline's own stages
+(clean -> chunk + embed -> load) in a home of its own under --homes; a second run of the bench finds the index
+up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation, weights)
+are then toggled on the same index. Every configuration runs the real ContextRetriever end to end (query
+embedding, vector store, fusion), no LLM, no reranker. Reported at document level, one chunk per document,
+k=10: Recall@1/5, MRR@10, nDCG@10, p50/p95 latency. Relevant link groups (the same text at two links) count once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+SETS = {"tuning": "data/eval/handbook_queries.jsonl", "held-out": "data/eval/handbook_heldout.jsonl"}
+RECIPES = {"plain": 0, "contextual": 32}  # CHUNK_CONTEXT_TOKENS
+# name -> RetrievalOptions fields; "baseline" is plain dense + BM25 RRF (k=60), exact-text dedup only.
+# Every row names all the levers it sets, so a change of the defaults does not change what a row measures.
+_OFF = {"merge_near_duplicates": False, "document_decay": 0.0, "drop_boilerplate": False}
+LEVERS: dict[str, dict] = {
+    "baseline rrf": {**_OFF},
+    "+near-dup": {**_OFF, "merge_near_duplicates": True},
+    "+near-dup +doc-agg 0.3": {**_OFF, "merge_near_duplicates": True, "document_decay": 0.3},
+    "+near-dup dbsf": {**_OFF, "merge_near_duplicates": True, "fusion": "dbsf"},
+    "+near-dup dbsf +doc-agg 0.3": {**_OFF, "merge_near_duplicates": True, "fusion": "dbsf", "document_decay": 0.3},
+    "+near-dup rrf lexical x1.5": {**_OFF, "merge_near_duplicates": True, "lexical_weight": 1.5},
+    "+near-dup +boilerplate": {**_OFF, "merge_near_duplicates": True, "drop_boilerplate": True},
+    "+near-dup +boilerplate +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "drop_boilerplate": True,
+        "document_decay": 0.3,
+    },
+}
+METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
+
+
+def build_index(corpus: Path) -> None:
+    """Import the corpus (idempotent) and run the feature stages; unchanged documents are skipped."""
+    from llm_engineering.application.preprocessing import feature_service as fs
+
+    subprocess.run(
+        [sys.executable, "-m", "tools.data_warehouse", "--import-raw-data", "--data-dir", str(corpus)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    cleaned, counts = fs.clean_documents(None)
+    embedded, _, tokens = fs.chunk_and_embed(cleaned)
+    fs.load_stream(embedded)
+    fs.load_stream(cleaned)
+    print(f"  indexed: {counts.total('changed_or_new')} documents (re)embedded, {len(tokens)} chunks", flush=True)
+
+
+def evaluate(levers: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
+    from llm_engineering.application.rag import ContextRetriever
+    from llm_engineering.application.rag.evaluation import load_queries, run_queries, summarise
+    from llm_engineering.application.rag.retriever import RetrievalOptions
+
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    sets = {name: load_queries(REPO_ROOT / path) for name, path in SETS.items()}
+    for lever, fields in levers.items():
+        retriever = ContextRetriever(use_settings=False, options=RetrievalOptions(**fields))
+        retriever.search("warm-up: load the model and open the store", k=10)
+        results[lever] = {}
+        for set_name, queries in sets.items():
+
+            def search(labelled, retriever=retriever):  # noqa: ANN001, ANN202
+                return retriever.search(labelled.query, k=10, author=labelled.author, max_chunks_per_document=1)
+
+            per_query, latencies = run_queries(search, queries)
+            results[lever][set_name] = summarise(per_query, latencies)
+        print(f"  {lever}: done", flush=True)
+    return results
+
+
+def child(corpus: Path, levers: list[str]) -> None:
+    """One recipe, in the current MOODSWARM_HOME: index, then evaluate the levers; JSON on the last line."""
+    from llm_engineering.infrastructure.bootstrap import bootstrap, close_vector_store
+
+    bootstrap()
+    build_index(corpus)
+    results = evaluate({name: LEVERS[name] for name in levers})
+    close_vector_store()
+    print(json.dumps(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared/corpus/handbook_warehouse")
+    parser.add_argument("--homes", type=Path, default=Path("/tmp/moodswarm-ablation"))
+    parser.add_argument("--recipes", nargs="+", choices=list(RECIPES), default=list(RECIPES))
+    parser.add_argument("--levers", nargs="+", choices=list(LEVERS), default=list(LEVERS))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.corpus, args.levers)
+        return
+    if not args.corpus.is_dir():
+        sys.exit(f"No corpus at {args.corpus}: pass --corpus")
+
+    table: dict[str, dict] = {}
+    for recipe in args.recipes:
+        print(f"recipe {recipe}:", flush=True)
+        env = {**os.environ, "MOODSWARM_HOME": str(args.homes / recipe), "CHUNK_CONTEXT_TOKENS": str(RECIPES[recipe])}
+        for variable in ("DATABASE_HOST", "QDRANT_URL"):  # a home of its own, never the user's stores
+            env.pop(variable, None)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--corpus", str(args.corpus), "--levers", *args.levers],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        lines = done.stdout.strip().splitlines()
+        print("\n".join(lines[:-1]), flush=True)
+        for lever, by_set in json.loads(lines[-1]).items():
+            table[f"{recipe} | {lever}"] = by_set
+
+    if args.json:
+        print(json.dumps(table, indent=2))
+    else:
+        _print(table)
+    print(f"Reproduce: python bench/bench_retrieval_ablation.py --corpus {args.corpus} --homes {args.homes}")
+
+
+def _print(table: dict[str, dict]) -> None:
+    for set_name in SETS:
+        print(f"\n{set_name} set ({SETS[set_name]}), k=10, one chunk per document")
+        print(f"{'recipe | levers':44}" + "".join(f"{metric:>10}" for metric in METRICS))
+        for config, by_set in table.items():
+            figures = by_set[set_name]
+            print(f"{config:44}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
+
+
+if __name__ == "__main__":
+    main()

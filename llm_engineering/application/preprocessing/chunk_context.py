@@ -1,0 +1,60 @@
+"""A chunk's context: its document's title and the headings it sits under, as one short line.
+
+A chunk cut from the middle of a section carries none of its article's title or section name; putting
+"Title > Section > Subsection" in front of what is embedded and indexed lets questions about "the article
+on X" find its passages. Headings are the cleaned text's markdown headings (the title is the first one).
+"""
+
+from __future__ import annotations
+
+import re
+
+from llm_engineering.application.preprocessing.chunking import Tokenizer
+
+_HEADING = re.compile(r"^(#{1,6})[^\S\n]+(.+?)[^\S\n]*#*[^\S\n]*$", re.MULTILINE)
+PATH_SEPARATOR = " > "
+
+
+def heading_path(text: str, position: int) -> str:
+    """The title and the headings open at `position` (each deeper level under its parent), joined.
+
+    A heading that starts exactly at `position` counts: a chunk opening a section belongs to it.
+    """
+    stack: list[tuple[int, str]] = []  # (level, heading), levels strictly increasing
+    for match in _HEADING.finditer(text):
+        if match.start() > position:
+            break
+        level, heading = len(match.group(1)), _plain(match.group(2))
+        if not heading:
+            continue
+        if not stack:  # the first heading is the document's title: it stays at the root
+            stack.append((0, heading))
+            continue
+        if level == 1:  # after the title, "# ..." is a code comment or the title repeated, not a section
+            continue
+        while len(stack) > 1 and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading))
+    return PATH_SEPARATOR.join(heading for _, heading in stack)
+
+
+def truncate_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> str:
+    """`text` cut at a word boundary to at most `budget` model tokens (no special tokens); '' if none fit."""
+    if budget <= 0 or not text:
+        return ""
+    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    offsets = [(start, end) for start, end in encoding["offset_mapping"] if end > start]
+    if len(offsets) <= budget:
+        return text
+    cut = offsets[budget][0]  # the start of the first token that does not fit
+    kept = text[:cut]
+    if cut < len(text) and text[cut - 1].isalnum() and text[cut].isalnum():
+        kept = kept.rsplit(" ", 1)[0] if " " in kept else ""  # never end in half a word
+    return kept.rstrip(" >")
+
+
+def _plain(heading: str) -> str:
+    """Markdown emphasis, links and escapes removed from a heading."""
+    heading = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    heading = re.sub(r"\\(.)", r"\1", heading)
+    return " ".join(heading.replace("*", "").replace("_", " ").split())
