@@ -65,12 +65,14 @@ def main(query: str, k: int, data_dir: Path) -> None:
     click.secho(f"\n[3/3] Semantic search: {query!r}", bold=True)
     from llm_engineering.application.rag.retriever import ContextRetriever
 
-    hits = ContextRetriever().search(query, k=k)
-    if not hits:
-        raise click.ClickException("The search returned nothing: the vector store is empty")
-    for rank, hit in enumerate(hits, start=1):
+    result = ContextRetriever().retrieve(query, k=k)
+    if not result.hits:
+        raise click.ClickException(result.message or "The search returned nothing")
+    for rank, hit in enumerate(result.hits, start=1):
         link = getattr(hit, "link", None) or "-"
-        click.echo(f"\n#{rank}  score {hit.score:.4f}  {hit.author_full_name}  {link}")
+        lexical = "-" if hit.lexical_score is None else f"{hit.lexical_score:.2f}"
+        scores = f"score {hit.score:.4f} (cosine {hit.dense_score:.3f}, BM25 {lexical})"
+        click.echo(f"\n#{rank}  {scores}  {hit.author_full_name}  {link}")
         click.echo(textwrap.indent(textwrap.shorten(hit.content, width=400, placeholder=" ..."), "    "))
 
 
