@@ -381,17 +381,16 @@ def _to_edge_filter(query_filter: Filter | None) -> qe.Filter | None:
 
 
 def _to_hit(point: Any) -> Hit:  # qe.ScoredPoint or qe.Record
+    # Every property of an edge point is converted from the engine on access: read each one once. The payload
+    # comes back as a fresh dict, ours to keep without a copy.
     dense, sparse = None, None
     vectors = point.vector
     if isinstance(vectors, dict):
         dense = vectors.get(DENSE_VECTOR)
+        if dense is not None:
+            dense = list(dense)
         edge_sparse = vectors.get(SPARSE_VECTOR)
         if edge_sparse is not None:
             sparse = SparseVector(tuple(edge_sparse.indices), tuple(float(v) for v in edge_sparse.values))
-    return Hit(
-        id=str(point.id),
-        payload=dict(point.payload or {}),
-        score=getattr(point, "score", None),
-        dense=list(dense) if dense is not None else None,
-        sparse=sparse,
-    )
+    payload = point.payload
+    return Hit(str(point.id), payload if payload is not None else {}, getattr(point, "score", None), dense, sparse)
