@@ -142,9 +142,9 @@ class VectorBaseDocument(BaseModel, ABC):
         # Validated in one pass, score included: a search converts hundreds of hits per query, and setting the
         # score afterwards would go through pydantic's slower attribute assignment.
         data: dict[str, Any] = {**hit.payload, "id": hit.id, "score": hit.score}
-        if hit.dense is not None and "embedding" in cls.model_fields:
+        if hit.dense is not None and "embedding" in cls.__pydantic_fields__:  # model_fields is a slow property
             data["embedding"] = hit.dense
-        if hit.sparse is not None and "sparse_embedding" in cls.model_fields:
+        if hit.sparse is not None and "sparse_embedding" in cls.__pydantic_fields__:
             data["sparse_embedding"] = {"indices": list(hit.sparse.indices), "values": list(hit.sparse.values)}
         return cls.model_validate(data)
 
