@@ -142,6 +142,11 @@ class RrfFusion:
 WithVectors = bool | Sequence[str]
 
 
+def vector_selection(with_vectors: WithVectors) -> bool | list[str]:
+    """`with_vectors` as both engines take it: all or none, or a list of vector names."""
+    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
+
+
 class VectorStore(ABC):
     """One vector engine. Methods on a missing collection raise, except `collection_exists`."""
 

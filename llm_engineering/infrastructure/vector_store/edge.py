@@ -37,6 +37,7 @@ from llm_engineering.domain.base.vector_store import (
     SparseVector,
     VectorStore,
     WithVectors,
+    vector_selection,
 )
 from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M
@@ -186,7 +187,7 @@ class EdgeVectorStore(VectorStore):
             filter=_to_edge_filter(query_filter),
             params=_search_params(exact),
             with_payload=True,
-            with_vector=_vectors(with_vectors),
+            with_vector=vector_selection(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -203,7 +204,7 @@ class EdgeVectorStore(VectorStore):
             query=qe.Query.Nearest(_to_edge_sparse(vector), using=SPARSE_VECTOR),
             filter=_to_edge_filter(query_filter),
             with_payload=True,
-            with_vector=_vectors(with_vectors),
+            with_vector=vector_selection(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -238,7 +239,7 @@ class EdgeVectorStore(VectorStore):
             query=qe.Fusion.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None),
             filter=edge_filter,
             with_payload=True,
-            with_vector=_vectors(with_vectors),
+            with_vector=vector_selection(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
@@ -265,7 +266,7 @@ class EdgeVectorStore(VectorStore):
             limit=limit,
             filter=_to_edge_filter(query_filter),
             with_payload=with_payload,
-            with_vector=_vectors(with_vectors),
+            with_vector=vector_selection(with_vectors),
         )
         records, next_offset = self._shard(name).scroll(request)
         return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
@@ -334,10 +335,6 @@ def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
         ),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
     )
-
-
-def _vectors(with_vectors: WithVectors) -> bool | list[str]:
-    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
 
 
 def _search_params(exact: bool) -> qe.SearchParams:

@@ -27,6 +27,7 @@ from llm_engineering.domain.base.vector_store import (
     SparseVector,
     VectorStore,
     WithVectors,
+    vector_selection,
 )
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF
 
@@ -128,7 +129,7 @@ class ServerVectorStore(VectorStore):
             limit=limit,
             query_filter=_to_qdrant_filter(query_filter),
             search_params=_search_params(exact),
-            with_vectors=_vectors(with_vectors),
+            with_vectors=vector_selection(with_vectors),
         )
 
     def query_sparse(
@@ -145,7 +146,7 @@ class ServerVectorStore(VectorStore):
             using=SPARSE_VECTOR,
             limit=limit,
             query_filter=_to_qdrant_filter(query_filter),
-            with_vectors=_vectors(with_vectors),
+            with_vectors=vector_selection(with_vectors),
         )
 
     def query_hybrid(
@@ -178,7 +179,7 @@ class ServerVectorStore(VectorStore):
             query=models.RrfQuery(rrf=models.Rrf(k=fusion.k, weights=list(fusion.weights) if fusion.weights else None)),
             query_filter=qdrant_filter,
             limit=limit,
-            with_vectors=_vectors(with_vectors),
+            with_vectors=vector_selection(with_vectors),
         )
 
     def retrieve(
@@ -205,7 +206,7 @@ class ServerVectorStore(VectorStore):
             offset=offset,
             scroll_filter=_to_qdrant_filter(query_filter),
             with_payload=with_payload,
-            with_vectors=_vectors(with_vectors),
+            with_vectors=vector_selection(with_vectors),
         )
         return [_to_hit(record) for record in records], (str(next_offset) if next_offset is not None else None)
 
@@ -214,10 +215,6 @@ class ServerVectorStore(VectorStore):
 
 
 # --- translation -------------------------------------------------------------------------------------
-
-
-def _vectors(with_vectors: WithVectors) -> bool | list[str]:
-    return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
 
 
 def _search_params(exact: bool) -> models.SearchParams:
