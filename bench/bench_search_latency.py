@@ -62,6 +62,8 @@ class Synthetic:
     points are built batch by batch while loading, so 100k chunks need no Python float lists up front)."""
 
     def __init__(self, real: list, size: int, rng: np.random.Generator) -> None:
+        from llm_engineering.application.preprocessing.text_sketch import text_sketch
+
         self.real = real
         base = np.array([chunk.embedding for chunk in real], dtype=np.float32)
         self.source = np.concatenate(
@@ -72,6 +74,13 @@ class Synthetic:
         vectors[noisy] += rng.normal(scale=NOISE, size=(int(noisy.sum()), base.shape[1])).astype(np.float32)
         self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         self.collection = rng.choice(len(SHARES), size=size, p=list(SHARES.values()))
+        # A noisy copy's text is its real chunk's words in another order: the same BM25 vector, but a text of
+        # its own, as at real scale (73 identical copies of each text would make every search merge them).
+        self.contents = [chunk.content for chunk in real[: min(size, len(real))]]
+        for index in self.source[len(self.contents) :].tolist():
+            words = real[index].content.split()
+            self.contents.append(" ".join(words[i] for i in rng.permutation(len(words))))
+        self.sketches = [text_sketch(content) for content in self.contents]  # as the pipeline stores them
 
     def batches(self, name: str) -> Iterator[list]:
         from llm_engineering.domain.base.vector_store import Point
@@ -83,7 +92,8 @@ class Synthetic:
                 source = self.real[int(self.source[index])]
                 author_id, author_name = AUTHORS[index % len(AUTHORS)]
                 payload = {
-                    "content": source.content,
+                    "content": self.contents[index],
+                    "text_sketch": self.sketches[index],
                     "platform": source.platform,
                     "document_id": str(uuid.UUID(int=10**9 + index // 4, version=4)),
                     "chunk_index": index % 4,
