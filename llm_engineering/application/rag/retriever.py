@@ -207,7 +207,7 @@ class ContextRetriever:
             hits = _cap_per_document(candidates, max_chunks_per_document)
             if len(hits) >= k or exhausted or limit >= MAX_CANDIDATES:
                 break
-            limit = min(limit * 2, MAX_CANDIDATES)  # filtering left fewer than k and there is more: look deeper
+            limit = _deeper_limit(limit, len(hits), k)  # filtering left fewer than k and there is more
 
         result.candidates, result.reranked = len(candidates), use_reranker
         if not candidates:
@@ -371,6 +371,13 @@ def _fill_scores(
             hit.lexical_score = next((h.score for h in same if h.id == hit.id), 0.0)
         if mode == "dense":
             hit.lexical_score = None
+
+
+def _deeper_limit(limit: int, kept: int, k: int) -> int:
+    """The next candidate depth: as deep as the share of candidates that survived merging suggests (with a
+    margin), at least twice the last one, at most MAX_CANDIDATES. One deeper round is usually enough."""
+    wanted = limit * 2 if kept == 0 else int(limit * 1.5 * k / kept) + 1
+    return min(max(wanted, limit * 2), MAX_CANDIDATES)
 
 
 def _cap_per_document(hits: list[EmbeddedChunk], cap: int | None) -> list[EmbeddedChunk]:
