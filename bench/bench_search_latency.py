@@ -10,7 +10,8 @@ configured backend), then replicated with noise up to each size: every synthetic
 dense vector plus Gaussian noise (re-normalised) with that chunk's BM25 vector and words (shuffled, so every
 text is its own as in a real corpus; `--duplicate-texts` keeps the exact text, the worst case for near-duplicate
 merging), spread over the three collections (60/20/20) and four authors. Queries: the labelled handbook
-queries (real text), so query encoding is timed too; "excl. encoding" replays the same searches with the query vectors precomputed.
+queries (real text), so query encoding is timed too; "excl. encoding" replays the same searches with the
+query vectors precomputed.
 Recall@10: each collection's approximate top 10 (HNSW) against exact search, dense and hybrid, with and
 without the author filter. Load: points/s of the upserts, and the index build (`finish_load`) separately.
 Floors at 100k (embedded store): p50 <= 25 ms end to end, <= 10 ms excl. encoding, recall@10 >= 0.99,
