@@ -6,6 +6,7 @@ sketch, stored with the chunk at feature time) occur in the other's.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Sequence
 
 from llm_engineering.application.preprocessing.text_sketch import text_sketch
@@ -41,15 +42,12 @@ def near_duplicate_keys(
         if hit_key in groups:
             continue
         sketch = sketch_of(hit)
-        shared: dict[int, int] = {}
-        for value in sketch:
-            owner = owner_of.get(value)
-            if owner is not None:
-                shared[owner] = shared.get(owner, 0) + 1
+        shared = Counter(map(owner_of.get, sketch))
+        shared.pop(None, None)
         match = next(
             (
                 owner
-                for owner, count in sorted(shared.items(), key=lambda pair: -pair[1])
+                for owner, count in shared.most_common()
                 if count >= SHARED_SHARE * min(len(sketch), representatives[owner][1])
             ),
             None,
