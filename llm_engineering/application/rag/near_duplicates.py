@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Sequence
 
-from llm_engineering.application.preprocessing.text_sketch import text_sketch
+from llm_engineering.application.preprocessing.text_sketch import sketch_values, text_sketch
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
 SHARED_SHARE = 0.5  # share of the shorter text's sketch found in the other one
@@ -22,9 +22,9 @@ def point_key(hit: EmbeddedChunk) -> PointKey:
     return hit.get_collection_name(), str(hit.id)
 
 
-def sketch_of(hit: EmbeddedChunk) -> list[int]:
+def sketch_of(hit: EmbeddedChunk) -> tuple[int, ...]:
     """The stored sketch; chunks embedded before sketches existed get theirs computed now."""
-    return hit.text_sketch or text_sketch(hit.content)
+    return sketch_values(hit.text_sketch or text_sketch(hit.content))
 
 
 def near_duplicate_keys(
