@@ -3,12 +3,15 @@ and 100k chunks, dense / hybrid / hybrid + author filter; the embedded store (qd
 qdrant-client's local mode (the old embedded default), in one run.
 
     python bench/bench_search_latency.py [--sizes 1000 10000 100000] [--queries 64] [--local-mode-queries 10]
+        [--duplicate-texts] [--chunks-cache FILE]
 
 Data: the handbook corpus' real chunks (cleaned and chunked by the project's handlers, embedded with the
 configured backend), then replicated with noise up to each size: every synthetic chunk is a real chunk's
-dense vector plus Gaussian noise (re-normalised) with that chunk's BM25 vector, spread over the three
-collections (60/20/20) and four authors. Queries: the labelled handbook queries (real text), so query
-encoding is timed too; "excl. encoding" replays the same searches with the query vectors precomputed.
+dense vector plus Gaussian noise (re-normalised) with that chunk's BM25 vector and words (shuffled, so every
+text is its own as in a real corpus; `--duplicate-texts` keeps the exact text, the worst case for near-duplicate
+merging), spread over the three collections (60/20/20) and four authors. Queries: the labelled handbook
+queries (real text), so query encoding is timed too; "excl. encoding" replays the same searches with the
+query vectors precomputed.
 Recall@10: each collection's approximate top 10 (HNSW) against exact search, dense and hybrid, with and
 without the author filter. Load: points/s of the upserts, and the index build (`finish_load`) separately.
 Floors at 100k (embedded store): p50 <= 25 ms end to end, <= 10 ms excl. encoding, recall@10 >= 0.99,
@@ -61,7 +64,9 @@ class Synthetic:
     """`size` chunks made from the real ones: the first copies are exact, the rest carry noise (kept as arrays;
     points are built batch by batch while loading, so 100k chunks need no Python float lists up front)."""
 
-    def __init__(self, real: list, size: int, rng: np.random.Generator) -> None:
+    def __init__(self, real: list, size: int, rng: np.random.Generator, duplicate_texts: bool = False) -> None:
+        from llm_engineering.application.preprocessing.text_sketch import text_sketch
+
         self.real = real
         base = np.array([chunk.embedding for chunk in real], dtype=np.float32)
         self.source = np.concatenate(
@@ -72,6 +77,14 @@ class Synthetic:
         vectors[noisy] += rng.normal(scale=NOISE, size=(int(noisy.sum()), base.shape[1])).astype(np.float32)
         self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         self.collection = rng.choice(len(SHARES), size=size, p=list(SHARES.values()))
+        # A noisy copy's text is its real chunk's words in another order: the same BM25 vector, but a text of
+        # its own, as at real scale (73 identical copies of each text would make every search merge them).
+        self.contents = [chunk.content for chunk in real[: min(size, len(real))]]
+        for index in self.source[len(self.contents) :].tolist():
+            words = real[index].content.split()
+            shuffled = words if duplicate_texts else [words[i] for i in rng.permutation(len(words))]
+            self.contents.append(" ".join(shuffled))
+        self.sketches = [text_sketch(content) for content in self.contents]  # as the pipeline stores them
 
     def batches(self, name: str) -> Iterator[list]:
         from llm_engineering.domain.base.vector_store import Point
@@ -83,7 +96,8 @@ class Synthetic:
                 source = self.real[int(self.source[index])]
                 author_id, author_name = AUTHORS[index % len(AUTHORS)]
                 payload = {
-                    "content": source.content,
+                    "content": self.contents[index],
+                    "text_sketch": self.sketches[index],
                     "platform": source.platform,
                     "document_id": str(uuid.UUID(int=10**9 + index // 4, version=4)),
                     "chunk_index": index % 4,
@@ -198,6 +212,11 @@ def main() -> None:
     parser.add_argument("--local-mode-queries", type=int, default=10, help="Per mode on local mode (it is slow).")
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus" / "handbook_warehouse")
     parser.add_argument("--chunks-cache", type=Path, help="Keep the embedded real chunks in this file between runs.")
+    parser.add_argument(
+        "--duplicate-texts",
+        action="store_true",
+        help="Worst case: noisy copies keep their real chunk's exact text (every text ~73 times at 100k).",
+    )
     parser.add_argument("--eval", type=Path, default=REPO_ROOT / "data" / "eval" / "handbook_queries.jsonl")
     args = parser.parse_args()
     if not (args.corpus / "ArticleDocument.json").exists():
@@ -239,7 +258,7 @@ def main() -> None:
 
     rows = []
     for size in args.sizes:
-        data = Synthetic(real, size, np.random.default_rng(size))
+        data = Synthetic(real, size, np.random.default_rng(size), args.duplicate_texts)
         for kind in ("embedded", "local mode"):
             with tempfile.TemporaryDirectory(prefix="bench-vectors-") as folder:
                 store = (
@@ -279,7 +298,7 @@ def main() -> None:
     sizes = " ".join(str(size) for size in args.sizes)
     print(
         f"\nreproduce: python bench/bench_search_latency.py --sizes {sizes} --queries {args.queries} "
-        f"--local-mode-queries {args.local_mode_queries}"
+        f"--local-mode-queries {args.local_mode_queries}" + (" --duplicate-texts" if args.duplicate_texts else "")
     )
 
 

@@ -193,3 +193,15 @@ def test_hybrid_can_return_the_dense_vectors(store: VectorStore) -> None:
     assert all(len(hit.dense) == SIZE and hit.sparse is None for hit in only_dense)
     best = store.query_dense(NAME, dense, 1)[0]
     assert best.score == pytest.approx(max(float(np.dot(dense, p.dense)) for p in _points()), abs=1e-5)
+
+
+def test_queries_can_leave_payloads_out_or_name_the_fields(store: VectorStore) -> None:
+    _loaded(store)
+    dense, sparse = _query(1)
+    full = store.query_sparse(NAME, sparse, 30)
+    bare = store.query_sparse(NAME, sparse, 30, with_payload=False)
+    assert [(h.id, h.score) for h in bare] == [(h.id, h.score) for h in full]
+    assert all(h.payload == {} and h.dense is None for h in bare)
+    named = store.query_dense(NAME, dense, 5, with_payload=["document_id"])
+    assert named and all(set(h.payload) == {"document_id"} for h in named)
+    assert all(h.payload == {} for h in store.query_dense(NAME, dense, 5, with_payload=False))

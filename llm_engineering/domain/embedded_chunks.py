@@ -21,6 +21,9 @@ class EmbeddedChunk(VectorBaseDocument, ABC):
     author_id: UUID4
     author_full_name: str
     metadata: dict = Field(default_factory=dict)
+    # Sampled word 8-gram hashes of `content`, as hex (preprocessing/text_sketch.py): near-duplicate detection at
+    # query time without re-reading texts. Empty on chunks embedded before it existed.
+    text_sketch: str = ""
     # Set on search hits only, never stored: the dense cosine and the BM25 score behind the fused `score`.
     dense_score: float | None = Field(default=None, exclude=True)
     lexical_score: float | None = Field(default=None, exclude=True)

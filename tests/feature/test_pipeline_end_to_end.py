@@ -8,6 +8,7 @@ import pytest
 
 from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_id
 from llm_engineering.application.preprocessing.feature_service import UnknownAuthor, resolve_authors
+from llm_engineering.application.preprocessing.text_sketch import text_sketch
 from llm_engineering.domain.base.vector import document_filter
 from llm_engineering.domain.cleaned_documents import CleanedArticleDocument, CleanedRepositoryDocument
 from llm_engineering.domain.documents import ArticleDocument, UserDocument
@@ -25,6 +26,7 @@ def test_pipeline_loads_every_category_then_skips_unchanged_then_replaces_change
     assert len(chunks) == first["chunk_and_embed"]["per_category_and_author"]["articles"][AUTHOR]["chunks"] > 1
     for chunk in chunks:
         assert len(chunk.embedding) == 384 and chunk.sparse_embedding.indices
+        assert chunk.text_sketch == text_sketch(chunk.content)  # stored for query-time near-duplicate merging
         assert chunk.id == chunk_id(article.id, chunk.chunk_index)
     assert len(list(EmbeddedPostChunk.iter_all())) == 1
     repo_chunks = list(EmbeddedRepositoryChunk.iter_all())

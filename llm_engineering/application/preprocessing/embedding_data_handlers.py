@@ -5,6 +5,7 @@ from __future__ import annotations
 from llm_engineering.application.networks.embeddings import EmbeddingError, get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_document_vector
 from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_index_text
+from llm_engineering.application.preprocessing.text_sketch import text_sketch
 from llm_engineering.domain.chunks import ArticleChunk, Chunk, PostChunk, RepositoryChunk
 from llm_engineering.domain.embedded_chunks import (
     EmbeddedArticleChunk,
@@ -47,5 +48,12 @@ def embed_chunks(chunks: list[Chunk], batch_size: int | None = None) -> list[Emb
         if target is None:
             raise EmbeddingError(f"No embedded class for {type(chunk).__name__}")
         data = chunk.model_dump(exclude={"score"})
-        embedded.append(target(**data, embedding=vector, sparse_embedding=bm25_document_vector(text)))
+        embedded.append(
+            target(
+                **data,
+                embedding=vector,
+                sparse_embedding=bm25_document_vector(text),
+                text_sketch=text_sketch(chunk.content),
+            )
+        )
     return embedded

@@ -24,11 +24,16 @@ SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "hybrid")
 
 @dataclass
 class Candidates:
-    """A collection's best chunks for one query, by each signal, best first (`score` set on each hit)."""
+    """A collection's best chunks for one query, by each signal, best first.
+
+    A chunk found by both signals is one object in both lists, carrying both scores. `lexical_scores` holds the
+    BM25 score of every chunk of the deep lexical list (by point id), payload or not.
+    """
 
     dense: list[EmbeddedChunk] = field(default_factory=list)
     lexical: list[EmbeddedChunk] = field(default_factory=list)
-    lexical_complete: bool = True  # every chunk that shares a term with the query is in `lexical`
+    lexical_scores: dict[str, float] = field(default_factory=dict)
+    lexical_complete: bool = True  # every chunk that shares a term with the query is in `lexical_scores`
 
 
 def search_collection(
@@ -41,15 +46,28 @@ def search_collection(
 ) -> Candidates:
     """Dense candidates always; lexical ones in hybrid mode when the query has terms (not only stopwords).
 
-    Lexical lists go LEXICAL_DEPTH deep (at least): one shorter than that holds every chunk sharing a term.
+    The lexical ranking goes LEXICAL_DEPTH deep (at least) as ids and scores only: one shorter than that holds
+    every chunk sharing a term. Only its first `limit` chunks are read whole (those the dense list lacks).
     """
     found = Candidates(dense=chunk_class.search(dense, limit=limit, query_filter=query_filter))
     for hit in found.dense:
         hit.dense_score = hit.score
-    if mode == "hybrid" and sparse is not None and sparse.indices:
-        depth = max(limit, LEXICAL_DEPTH)
-        found.lexical = chunk_class.search_sparse(sparse, limit=depth, query_filter=query_filter)
-        found.lexical_complete = len(found.lexical) < depth
-        for hit in found.lexical:
-            hit.lexical_score = hit.score
+    if mode != "hybrid" or sparse is None or not sparse.indices:
+        return found
+    depth = max(limit, LEXICAL_DEPTH)
+    ranked = chunk_class.search_sparse_scores(sparse, limit=depth, query_filter=query_filter)
+    found.lexical_complete = len(ranked) < depth
+    found.lexical_scores = dict(ranked)
+    dense_ids = [str(hit.id) for hit in found.dense]
+    by_id = dict(zip(dense_ids, found.dense, strict=True))
+    missing = [point_id for point_id, _ in ranked[:limit] if point_id not in by_id]
+    by_id.update((str(hit.id), hit) for hit in chunk_class.retrieve(missing))  # the ones still there
+    for point_id, hit in zip(dense_ids, found.dense, strict=True):
+        hit.lexical_score = found.lexical_scores.get(point_id)
+    # A point deleted between the two requests is simply left out.
+    for point_id, score in ranked[:limit]:
+        hit = by_id.get(point_id)
+        if hit is not None:
+            hit.lexical_score = score
+            found.lexical.append(hit)
     return found

@@ -1,63 +1,70 @@
 """Near-identical hits vote as one: the same passage published twice (Medium and Substack, a newsletter
 repeating last week's section, a footer in every article) is cut into chunks at other places, so exact text
-equality misses it. Two hits are near-duplicates when most word 8-grams of the shorter one occur in the other.
+equality misses it. Two hits are near-duplicates when most of the shorter one's sampled word 8-grams (its text
+sketch, stored with the chunk at feature time) occur in the other's.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Hashable, Sequence
 
+from llm_engineering.application.preprocessing.text_sketch import sketch_values, text_sketch
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
-SHINGLE_WORDS = 8
-SHARED_SHARE = 0.5  # share of the shorter text's shingles found in the other one
+SHARED_SHARE = 0.5  # share of the shorter text's sketch found in the other one
 BOILERPLATE_DOCUMENTS = 4  # one author's documents sharing a text before it counts as boilerplate
 
-
-def _shingles(text: str) -> set[int]:
-    words = re.findall(r"\w+", text.casefold())
-    if len(words) < SHINGLE_WORDS:
-        return {hash(" ".join(words))}
-    return {hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)}
+PointKey = tuple[str, str]  # (collection, point id)
 
 
-def near_duplicate_keys(hits: Sequence[EmbeddedChunk]) -> dict[tuple[str, str], Hashable]:
-    """(collection, chunk id) -> a key shared by near-identical hits (the first such hit's id)."""
-    keys: dict[tuple[str, str], Hashable] = {}
-    owner_of: dict[int, int] = {}  # shingle -> index of the first representative that holds it
-    representatives: list[tuple[tuple[str, str], int]] = []  # (key, shingle count)
-    for hit in hits:
-        hit_key = (hit.get_collection_name(), str(hit.id))
-        if hit_key in keys:
+def point_key(hit: EmbeddedChunk) -> PointKey:
+    return hit.get_collection_name(), str(hit.id)
+
+
+def sketch_of(hit: EmbeddedChunk) -> tuple[int, ...]:
+    """The stored sketch; chunks embedded before sketches existed get theirs computed now."""
+    return sketch_values(hit.text_sketch or text_sketch(hit.content))
+
+
+def near_duplicate_keys(
+    hits: Sequence[EmbeddedChunk], keys: Sequence[PointKey] | None = None
+) -> dict[PointKey, Hashable]:
+    """Point key -> a key shared by near-identical hits (the first such hit's point key).
+
+    `keys`: the hits' point keys when the caller has them already (same order as `hits`).
+    """
+    groups: dict[PointKey, Hashable] = {}
+    owner_of: dict[int, int] = {}  # sampled shingle -> index of the first representative that holds it
+    representatives: list[tuple[PointKey, int]] = []  # (point key, sketch size)
+    for index, hit in enumerate(hits):
+        hit_key = keys[index] if keys is not None else point_key(hit)
+        if hit_key in groups:
             continue
-        shingles = _shingles(hit.content)
-        shared: dict[int, int] = {}
-        for shingle in shingles:
-            owner = owner_of.get(shingle)
-            if owner is not None:
-                shared[owner] = shared.get(owner, 0) + 1
+        sketch = sketch_of(hit)
+        shared = Counter(map(owner_of.get, sketch))
+        shared.pop(None, None)
         match = next(
             (
                 owner
-                for owner, count in sorted(shared.items(), key=lambda pair: -pair[1])
-                if count >= SHARED_SHARE * min(len(shingles), representatives[owner][1])
+                for owner, count in shared.most_common()
+                if count >= SHARED_SHARE * min(len(sketch), representatives[owner][1])
             ),
             None,
         )
         if match is not None:
-            keys[hit_key] = representatives[match][0]
+            groups[hit_key] = representatives[match][0]
             continue
-        index = len(representatives)
-        representatives.append((hit_key, len(shingles)))
-        for shingle in shingles:
-            owner_of.setdefault(shingle, index)
-        keys[hit_key] = hit_key
-    return keys
+        position = len(representatives)
+        representatives.append((hit_key, len(sketch)))
+        for value in sketch:
+            owner_of.setdefault(value, position)
+        groups[hit_key] = hit_key
+    return groups
 
 
 def boilerplate_keys(
-    hits: Sequence[EmbeddedChunk], keys: dict[tuple[str, str], Hashable], min_documents: int = BOILERPLATE_DOCUMENTS
+    hits: Sequence[EmbeddedChunk], keys: dict[PointKey, Hashable], min_documents: int = BOILERPLATE_DOCUMENTS
 ) -> set[Hashable]:
     """Keys whose near-identical texts come from `min_documents` or more documents of one author.
 
@@ -66,6 +73,6 @@ def boilerplate_keys(
     """
     documents: dict[tuple[Hashable, str], set[str]] = {}
     for hit in hits:
-        group = (keys[(hit.get_collection_name(), str(hit.id))], str(hit.author_id))
+        group = (keys[point_key(hit)], str(hit.author_id))
         documents.setdefault(group, set()).add(str(hit.document_id))
     return {key for (key, _), found in documents.items() if len(found) >= min_documents}

@@ -38,7 +38,12 @@ from llm_engineering.application.rag.fusion import (
 )
 from llm_engineering.application.rag.llm_client import ChatClient
 from llm_engineering.application.rag.llm_self_query import LLMAuthorExtractor
-from llm_engineering.application.rag.near_duplicates import boilerplate_keys, near_duplicate_keys
+from llm_engineering.application.rag.near_duplicates import (
+    PointKey,
+    boilerplate_keys,
+    near_duplicate_keys,
+    point_key,
+)
 from llm_engineering.application.rag.query_expansion import QueryExpander
 from llm_engineering.application.rag.reranking import Reranker, get_reranker
 from llm_engineering.domain.base.vector import author_filter, document_filter
@@ -194,19 +199,15 @@ class ContextRetriever:
                 ]
                 exhausted = exhausted and all(len(c.dense) < limit and c.lexical_complete for c in found_lists)
                 lexical_complete = lexical_complete and all(c.lexical_complete for c in found_lists)
-                dense_hits = [hit for c in found_lists for hit in c.dense]
-                lexical_hits = [hit for c in found_lists for hit in c.lexical]
-                _share_scores(dense_hits + lexical_hits, {_key(hit): _key(hit) for hit in dense_hits + lexical_hits})
-                dense_lists.append(dense_hits)
-                # The deep lexical lists lent their scores; the ranking fuses as deep as the dense one.
-                lexical_lists.append([hit for c in found_lists for hit in c.lexical[:limit]])
+                dense_lists.append([hit for c in found_lists for hit in c.dense])
+                lexical_lists.append([hit for c in found_lists for hit in c.lexical])
             candidates = self._fuse(dense_lists, lexical_lists, mode)
             if use_reranker:
                 candidates = self.reranker.rerank(text, candidates[: max(RERANK_POOL, 2 * k)])
             hits = _cap_per_document(candidates, max_chunks_per_document)
             if len(hits) >= k or exhausted or limit >= MAX_CANDIDATES:
                 break
-            limit = min(limit * 2, MAX_CANDIDATES)  # filtering left fewer than k and there is more: look deeper
+            limit = _deeper_limit(limit, len(hits), k)  # filtering left fewer than k and there is more
 
         result.candidates, result.reranked = len(candidates), use_reranker
         if not candidates:
@@ -232,15 +233,23 @@ class ContextRetriever:
         """One ranking from every query's dense and lexical lists; each hit keeps both of its scores."""
         options = self.options
         everything = [hit for hits in (*dense_lists, *lexical_lists) for hit in hits]
-        keys = near_duplicate_keys(everything) if options.merge_near_duplicates else _exact_text_keys(everything)
-        _share_scores(everything, keys)
+        # Each hit's point key, computed once per object (ids are UUIDs: turning one into text is not free).
+        point_keys = {id(hit): point_key(hit) for hit in everything}
+        ordered = [point_keys[id(hit)] for hit in everything]
+        if options.merge_near_duplicates:
+            groups = near_duplicate_keys(everything, ordered)
+        else:
+            groups = _exact_text_keys(everything, ordered)
+        _share_scores(everything, ordered, groups)
         if options.drop_boilerplate:
-            repeated = boilerplate_keys(everything, keys)
-            dense_lists = [[hit for hit in hits if keys[_key(hit)] not in repeated] for hits in dense_lists]
-            lexical_lists = [[hit for hit in hits if keys[_key(hit)] not in repeated] for hits in lexical_lists]
+            repeated = boilerplate_keys(everything, groups)
+            dense_lists = [[hit for hit in hits if groups[point_keys[id(hit)]] not in repeated] for hits in dense_lists]
+            lexical_lists = [
+                [hit for hit in hits if groups[point_keys[id(hit)]] not in repeated] for hits in lexical_lists
+            ]
 
         def key(hit: EmbeddedChunk) -> object:
-            return keys[_key(hit)]
+            return groups[point_keys[id(hit)]]
 
         # Cosines compare across collections: each query's dense lists merge into one ranking by score.
         dense_ranked = [max_score_merge([[(hit, hit.dense_score or 0.0) for hit in hits]], key) for hits in dense_lists]
@@ -259,7 +268,7 @@ class ContextRetriever:
                 ranked = [[hit for hit, _ in scored] for scored in lists]
                 fused = reciprocal_rank_fusion(ranked, key, weights, k=options.rrf_k)
         if mode == "hybrid" and options.document_decay > 0:  # dense mode keeps the cosine as its score
-            fused = document_aggregation(fused, lambda hit: str(hit.document_id), options.document_decay)
+            fused = document_aggregation(fused, lambda hit: hit.document_id, options.document_decay)
         for hit, score in fused:
             hit.score = score
         return [hit for hit, _ in fused]
@@ -310,10 +319,6 @@ class ContextRetriever:
         return QueryExpander(self.chat_client).expand(query, n)
 
 
-def _key(hit: EmbeddedChunk) -> tuple[str, str]:
-    return hit.get_collection_name(), str(hit.id)
-
-
 def _why_empty(collections: list[type[EmbeddedChunk]], dense: list[float], query_filter: object | None) -> EmptyReason:
     """No candidate at all: the author filter excluded everything, or there is nothing to search."""
     if query_filter is not None and any(cls.search(dense, limit=1) for cls in collections):
@@ -321,22 +326,24 @@ def _why_empty(collections: list[type[EmbeddedChunk]], dense: list[float], query
     return "empty_store"
 
 
-def _exact_text_keys(hits: list[EmbeddedChunk]) -> dict[tuple[str, str], object]:
+def _exact_text_keys(hits: list[EmbeddedChunk], keys: list[PointKey]) -> dict[PointKey, object]:
     """Same words in the same order (the same post published twice, say) -> one key."""
-    keys: dict[tuple[str, str], object] = {}
-    for hit in hits:
-        keys.setdefault(_key(hit), " ".join(re.findall(r"\w+", hit.content.casefold())) or _key(hit))
-    return keys
+    groups: dict[PointKey, object] = {}
+    for hit, hit_key in zip(hits, keys, strict=True):
+        if hit_key not in groups:
+            groups[hit_key] = " ".join(re.findall(r"\w+", hit.content.casefold())) or hit_key
+    return groups
 
 
-def _share_scores(hits: list[EmbeddedChunk], keys: dict[tuple[str, str], object]) -> None:
+def _share_scores(hits: list[EmbeddedChunk], keys: list[PointKey], groups: dict[PointKey, object]) -> None:
     """A hit found by both signals (or under two near-identical texts) shows the best score of each."""
     best: dict[object, tuple[float | None, float | None]] = {}
-    for hit in hits:
-        dense, lexical = best.get(keys[_key(hit)], (None, None))
-        best[keys[_key(hit)]] = (_max(dense, hit.dense_score), _max(lexical, hit.lexical_score))
-    for hit in hits:
-        dense, lexical = best[keys[_key(hit)]]
+    hit_groups = [groups[hit_key] for hit_key in keys]
+    for hit, group in zip(hits, hit_groups, strict=True):
+        dense, lexical = best.get(group, (None, None))
+        best[group] = (_max(dense, hit.dense_score), _max(lexical, hit.lexical_score))
+    for hit, group in zip(hits, hit_groups, strict=True):
+        dense, lexical = best[group]
         hit.dense_score = _max(hit.dense_score, dense)
         hit.lexical_score = _max(hit.lexical_score, lexical)
 
@@ -366,13 +373,20 @@ def _fill_scores(
             hit.lexical_score = None
 
 
+def _deeper_limit(limit: int, kept: int, k: int) -> int:
+    """The next candidate depth: as deep as the share of candidates that survived merging suggests (with a
+    margin), at least twice the last one, at most MAX_CANDIDATES. One deeper round is usually enough."""
+    wanted = limit * 2 if kept == 0 else int(limit * 1.5 * k / kept) + 1
+    return min(max(wanted, limit * 2), MAX_CANDIDATES)
+
+
 def _cap_per_document(hits: list[EmbeddedChunk], cap: int | None) -> list[EmbeddedChunk]:
     if cap is None:
         return hits
-    per_document: dict[str, int] = {}
+    per_document: dict[object, int] = {}
     kept = []
     for hit in hits:
-        document = str(hit.document_id)
+        document = hit.document_id
         if per_document.get(document, 0) < cap:
             per_document[document] = per_document.get(document, 0) + 1
             kept.append(hit)

@@ -370,6 +370,19 @@ class VectorBaseDocument(BaseModel, ABC):
         return [cls.from_record(hit) for hit in hits]
 
     @classmethod
+    def search_sparse_scores(
+        cls, sparse: SparseEmbedding, limit: int = 10, query_filter: Filter | None = None
+    ) -> list[tuple[str, float]]:
+        """Lexical search without payloads: (point id, score) pairs, best first; cheap at any depth."""
+        cls._require_vectors()
+        if not sparse.indices or not cls._existing():
+            return []
+        hits = cls.store().query_sparse(
+            cls.get_collection_name(), sparse.to_port(), limit, query_filter, with_payload=False
+        )
+        return [(hit.id, hit.score or 0.0) for hit in hits]
+
+    @classmethod
     def hybrid_search(
         cls,
         dense: list[float],

@@ -140,11 +140,18 @@ class RrfFusion:
 
 # True/False, or the names of the vectors to return (e.g. only DENSE_VECTOR: sparse vectors are long).
 WithVectors = bool | Sequence[str]
+# True/False, or the names of the payload fields to return.
+PayloadSelection = bool | Sequence[str]
 
 
 def vector_selection(with_vectors: WithVectors) -> bool | list[str]:
     """`with_vectors` as both engines take it: all or none, or a list of vector names."""
     return with_vectors if isinstance(with_vectors, bool) else list(with_vectors)
+
+
+def payload_selection(with_payload: PayloadSelection) -> bool | list[str]:
+    """`with_payload` as both engines take it: all or none, or a list of field names."""
+    return with_payload if isinstance(with_payload, bool) else list(with_payload)
 
 
 class VectorStore(ABC):
@@ -180,6 +187,7 @@ class VectorStore(ABC):
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
         exact: bool = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
         """Best `limit` points by cosine similarity. `exact` skips any approximate index."""
 
@@ -191,8 +199,10 @@ class VectorStore(ABC):
         limit: int,
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
-        """Best `limit` points by IDF-weighted dot product of sparse vectors."""
+        """Best `limit` points by IDF-weighted dot product of sparse vectors (`with_payload=False`: ids and
+        scores only, the cheap way to rank deep)."""
 
     @abstractmethod
     def query_hybrid(
@@ -210,9 +220,9 @@ class VectorStore(ABC):
 
     @abstractmethod
     def retrieve(
-        self, name: str, ids: Sequence[str], with_payload: bool | Sequence[str] = True, with_vectors: bool = False
+        self, name: str, ids: Sequence[str], with_payload: PayloadSelection = True, with_vectors: bool = False
     ) -> list[Hit]:
-        """The points with these ids that exist (any order); `with_payload` may name the fields to return."""
+        """The points with these ids that exist (any order)."""
 
     @abstractmethod
     def scroll(

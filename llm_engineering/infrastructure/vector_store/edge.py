@@ -32,11 +32,13 @@ from llm_engineering.domain.base.vector_store import (
     Hit,
     MatchAny,
     MatchValue,
+    PayloadSelection,
     Point,
     RrfFusion,
     SparseVector,
     VectorStore,
     WithVectors,
+    payload_selection,
     vector_selection,
 )
 from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
@@ -180,13 +182,14 @@ class EdgeVectorStore(VectorStore):
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
         exact: bool = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(list(vector), using=DENSE_VECTOR),
             filter=_to_edge_filter(query_filter),
             params=_search_params(exact),
-            with_payload=True,
+            with_payload=payload_selection(with_payload),
             with_vector=vector_selection(with_vectors),
         )
         return [_to_hit(point) for point in self._shard(name).query(request)]
@@ -198,15 +201,19 @@ class EdgeVectorStore(VectorStore):
         limit: int,
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(_to_edge_sparse(vector), using=SPARSE_VECTOR),
             filter=_to_edge_filter(query_filter),
-            with_payload=True,
+            with_payload=payload_selection(with_payload),
             with_vector=vector_selection(with_vectors),
         )
-        return [_to_hit(point) for point in self._shard(name).query(request)]
+        points = self._shard(name).query(request)
+        if with_payload is False and with_vectors is False:  # a deep ranking: ids and scores only, read cheaply
+            return [Hit(str(point.id), {}, point.score) for point in points]
+        return [_to_hit(point) for point in points]
 
     def query_hybrid(
         self,
@@ -244,12 +251,13 @@ class EdgeVectorStore(VectorStore):
         return [_to_hit(point) for point in self._shard(name).query(request)]
 
     def retrieve(
-        self, name: str, ids: Sequence[str], with_payload: bool | Sequence[str] = True, with_vectors: bool = False
+        self, name: str, ids: Sequence[str], with_payload: PayloadSelection = True, with_vectors: bool = False
     ) -> list[Hit]:
         if not ids:
             return []
-        payload = with_payload if isinstance(with_payload, bool) else list(with_payload)
-        records = self._shard(name).retrieve(list(ids), with_payload=payload, with_vector=with_vectors)
+        records = self._shard(name).retrieve(
+            list(ids), with_payload=payload_selection(with_payload), with_vector=with_vectors
+        )
         return [_to_hit(record) for record in records]
 
     def scroll(

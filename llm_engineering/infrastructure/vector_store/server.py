@@ -22,11 +22,13 @@ from llm_engineering.domain.base.vector_store import (
     Hit,
     MatchAny,
     MatchValue,
+    PayloadSelection,
     Point,
     RrfFusion,
     SparseVector,
     VectorStore,
     WithVectors,
+    payload_selection,
     vector_selection,
 )
 from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF
@@ -110,7 +112,7 @@ class ServerVectorStore(VectorStore):
         with warnings.catch_warnings():
             # Local mode (the tests' stand-in for a server) searches exactly and says so for every search parameter.
             warnings.filterwarnings("ignore", message="Local mode performs exact")
-            response = self.client.query_points(with_payload=True, **request)
+            response = self.client.query_points(**request)
         return [_to_hit(point) for point in response.points]
 
     def query_dense(
@@ -121,6 +123,7 @@ class ServerVectorStore(VectorStore):
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
         exact: bool = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
         return self._query(
             collection_name=name,
@@ -130,6 +133,7 @@ class ServerVectorStore(VectorStore):
             query_filter=_to_qdrant_filter(query_filter),
             search_params=_search_params(exact),
             with_vectors=vector_selection(with_vectors),
+            with_payload=payload_selection(with_payload),
         )
 
     def query_sparse(
@@ -139,6 +143,7 @@ class ServerVectorStore(VectorStore):
         limit: int,
         query_filter: Filter | None = None,
         with_vectors: WithVectors = False,
+        with_payload: PayloadSelection = True,
     ) -> list[Hit]:
         return self._query(
             collection_name=name,
@@ -147,6 +152,7 @@ class ServerVectorStore(VectorStore):
             limit=limit,
             query_filter=_to_qdrant_filter(query_filter),
             with_vectors=vector_selection(with_vectors),
+            with_payload=payload_selection(with_payload),
         )
 
     def query_hybrid(
@@ -180,15 +186,17 @@ class ServerVectorStore(VectorStore):
             query_filter=qdrant_filter,
             limit=limit,
             with_vectors=vector_selection(with_vectors),
+            with_payload=True,
         )
 
     def retrieve(
-        self, name: str, ids: Sequence[str], with_payload: bool | Sequence[str] = True, with_vectors: bool = False
+        self, name: str, ids: Sequence[str], with_payload: PayloadSelection = True, with_vectors: bool = False
     ) -> list[Hit]:
         if not ids:
             return []
-        payload = with_payload if isinstance(with_payload, bool) else list(with_payload)
-        records = self.client.retrieve(name, ids=list(ids), with_payload=payload, with_vectors=with_vectors)
+        records = self.client.retrieve(
+            name, ids=list(ids), with_payload=payload_selection(with_payload), with_vectors=with_vectors
+        )
         return [_to_hit(record) for record in records]
 
     def scroll(
