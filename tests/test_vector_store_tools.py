@@ -9,9 +9,11 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pytest
 from loguru import logger
 from qdrant_client import QdrantClient
 
+from llm_engineering.application.preprocessing.text_sketch import text_sketch
 from llm_engineering.domain.base.vector import SparseEmbedding, author_filter
 from llm_engineering.domain.base.vector_store import CollectionSpec, Point, SparseVector
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
@@ -74,6 +76,23 @@ def test_backup_then_restore_in_other_processes(qdrant_local: Path, tmp_path: Pa
     assert EmbeddedArticleChunk.count() == 30
     (best,) = EmbeddedArticleChunk.search(chunks[3].embedding, limit=1)
     assert best.id == chunks[3].id
+
+
+def test_chunks_without_text_sketches_get_them_once(qdrant_local: Path) -> None:
+    chunks = _chunks(12)
+    chunks[0].text_sketch = text_sketch(chunks[0].content)
+    EmbeddedArticleChunk.bulk_insert(chunks)
+    close_vector_store()
+
+    first = _tool("add-text-sketches")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "embedded_articles" in first.stdout and "11 chunks sketched" in first.stdout
+    stored = {chunk.id: chunk for chunk in EmbeddedArticleChunk.iter_all(with_vectors=True)}
+    assert all(chunk.text_sketch == text_sketch(chunk.content) for chunk in stored.values())
+    assert stored[chunks[5].id].embedding == pytest.approx(chunks[5].embedding)  # vectors untouched
+    close_vector_store()
+    again = _tool("add-text-sketches")
+    assert again.returncode == 0 and "0 chunks sketched" in again.stdout
 
 
 def test_local_mode_folder_is_migrated_then_kept_aside(qdrant_local: Path) -> None:

@@ -3,6 +3,7 @@
 python -m tools.vector_store backup DEST        # consistent copy of every collection into a new folder
 python -m tools.vector_store restore SRC        # put a backup back (the current store is moved aside, kept)
 python -m tools.vector_store migrate-local-mode # copy MOODSWARM_HOME/qdrant (qdrant-client local mode) over
+python -m tools.vector_store add-text-sketches  # chunks embedded before text sketches existed get theirs
 
 Stop other MoodSwarm processes first: the embedded store allows one process at a time. A Qdrant server
 (QDRANT_URL) makes its own snapshots: use the server's snapshot API instead.
@@ -92,6 +93,29 @@ def migrate_command() -> None:
     for name, count in copied.items():
         click.echo(f"{name:<24} {count:>8} points")
     click.echo(f"migrated {len(copied)} collections into {settings.vector_store_path}")
+
+
+@main.command(name="add-text-sketches")
+def add_text_sketches_command() -> None:
+    """Store the text sketch of every chunk that lacks one (embedded before sketches existed): searches then
+    merge near-duplicates without re-reading texts. Safe to re-run; vectors are untouched."""
+    from llm_engineering.application.preprocessing.text_sketch import text_sketch
+    from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
+    from llm_engineering.infrastructure.bootstrap import bootstrap, close_vector_store
+
+    bootstrap()
+    try:
+        for chunk_class in EMBEDDED_CHUNK_CLASSES:
+            added = 0
+            for chunk in chunk_class.iter_all():
+                if not chunk.text_sketch:
+                    chunk_class.set_payload([chunk.id], {"text_sketch": text_sketch(chunk.content)})
+                    added += 1
+            click.echo(f"{chunk_class.get_collection_name():<24} {added:>8} chunks sketched")
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_vector_store()
 
 
 if __name__ == "__main__":

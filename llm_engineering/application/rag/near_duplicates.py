@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Sequence
 
+from loguru import logger
+
 from llm_engineering.application.preprocessing.text_sketch import sketch_values, text_sketch
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
@@ -22,9 +24,19 @@ def point_key(hit: EmbeddedChunk) -> PointKey:
     return hit.get_collection_name(), str(hit.id)
 
 
+ADD_SKETCHES_COMMAND = "python -m tools.vector_store add-text-sketches"
+_told_about_missing_sketches = False
+
+
 def sketch_of(hit: EmbeddedChunk) -> tuple[int, ...]:
-    """The stored sketch; chunks embedded before sketches existed get theirs computed now."""
-    return sketch_values(hit.text_sketch or text_sketch(hit.content))
+    """The stored sketch; chunks embedded before sketches existed get theirs computed now (slower: said once)."""
+    global _told_about_missing_sketches
+    if hit.text_sketch:
+        return sketch_values(hit.text_sketch)
+    if not _told_about_missing_sketches:
+        _told_about_missing_sketches = True
+        logger.info(f"Some chunks were stored without a text sketch; searches are faster after: {ADD_SKETCHES_COMMAND}")
+    return sketch_values(text_sketch(hit.content))
 
 
 def near_duplicate_keys(
