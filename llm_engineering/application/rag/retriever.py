@@ -46,7 +46,7 @@ from llm_engineering.application.rag.near_duplicates import (
 )
 from llm_engineering.application.rag.query_expansion import QueryExpander
 from llm_engineering.application.rag.reranking import Reranker, get_reranker
-from llm_engineering.domain.base.vector import author_filter, document_filter
+from llm_engineering.domain.base.vector import SparseEmbedding, author_filter, document_filter
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES, EmbeddedChunk
 from llm_engineering.domain.exceptions import LLMTwinException
 
@@ -353,22 +353,23 @@ def _max(a: float | None, b: float | None) -> float | None:
 
 
 def _fill_scores(
-    hits: list[EmbeddedChunk], dense: list[float], sparse: object, mode: SearchMode, lexical_complete: bool
+    hits: list[EmbeddedChunk], dense: list[float], sparse: SparseEmbedding, mode: SearchMode, lexical_complete: bool
 ) -> None:
     """Look up the score a hit is missing (it was a candidate of one signal only) within its own document.
 
     A hit missing from complete lexical lists shares no term with the query: its lexical score is 0.
     """
     for hit in hits:
+        point_id = str(hit.id)
         if hit.dense_score is None:
-            same = type(hit).search(dense, limit=DOCUMENT_SCORE_DEPTH, query_filter=document_filter(hit.document_id))
-            hit.dense_score = next((h.score for h in same if h.id == hit.id), None)
+            same = type(hit).search_scores(dense, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
+            hit.dense_score = dict(same).get(point_id)
         if mode == "hybrid" and hit.lexical_score is None and lexical_complete:
             hit.lexical_score = 0.0
         elif mode == "hybrid" and hit.lexical_score is None:
-            same = type(hit).search_sparse(sparse, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
+            same = type(hit).search_sparse_scores(sparse, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
             # Not among the chunk's document's lexical matches: it shares no term with the query.
-            hit.lexical_score = next((h.score for h in same if h.id == hit.id), 0.0)
+            hit.lexical_score = dict(same).get(point_id, 0.0)
         if mode == "dense":
             hit.lexical_score = None
 

@@ -370,6 +370,17 @@ class VectorBaseDocument(BaseModel, ABC):
         return [cls.from_record(hit) for hit in hits]
 
     @classmethod
+    def search_scores(
+        cls, query_vector: list[float], limit: int = 10, query_filter: Filter | None = None
+    ) -> list[tuple[str, float]]:
+        """Dense search without payloads: (point id, cosine) pairs, best first."""
+        cls._require_vectors()
+        if not cls._existing():
+            return []
+        hits = cls.store().query_dense(cls.get_collection_name(), query_vector, limit, query_filter, with_payload=False)
+        return [(hit.id, hit.score or 0.0) for hit in hits]
+
+    @classmethod
     def search_sparse_scores(
         cls, sparse: SparseEmbedding, limit: int = 10, query_filter: Filter | None = None
     ) -> list[tuple[str, float]]:
