@@ -344,8 +344,11 @@ def _share_scores(hits: list[EmbeddedChunk], keys: list[PointKey], groups: dict[
         best[group] = (_max(dense, hit.dense_score), _max(lexical, hit.lexical_score))
     for hit, group in zip(hits, hit_groups, strict=True):
         dense, lexical = best[group]
-        hit.dense_score = _max(hit.dense_score, dense)
-        hit.lexical_score = _max(hit.lexical_score, lexical)
+        # Assigning a pydantic field is slow: only where a score changes.
+        if hit.dense_score != dense:
+            hit.dense_score = dense
+        if hit.lexical_score != lexical:
+            hit.lexical_score = lexical
 
 
 def _max(a: float | None, b: float | None) -> float | None:
