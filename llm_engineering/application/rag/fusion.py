@@ -11,7 +11,7 @@ of the document's next best chunks.
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
@@ -65,8 +65,9 @@ def distribution_fusion(
             continue
         weight = 1.0 if weights is None else max(0.0, weights[index])
         values = [score for _, score in scored]
-        mean = statistics.fmean(values)
-        spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+        # Plain float arithmetic: the statistics module computes exactly (fractions), too slow per search.
+        mean = math.fsum(values) / len(values)
+        spread = math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
         low, high = mean - 3 * spread, mean + 3 * spread
         best: dict[Hashable, float] = {}
         for item, score in scored:
