@@ -268,7 +268,9 @@ class ContextRetriever:
                 ranked = [[hit for hit, _ in scored] for scored in lists]
                 fused = reciprocal_rank_fusion(ranked, key, weights, k=options.rrf_k)
         if mode == "hybrid" and options.document_decay > 0:  # dense mode keeps the cosine as its score
-            fused = document_aggregation(fused, lambda hit: hit.document_id, options.document_decay)
+            # Keyed by text: a UUID's hash and equality run in Python, several times per hit.
+            documents = {id(hit): str(hit.document_id) for hit, _ in fused}
+            fused = document_aggregation(fused, lambda hit: documents[id(hit)], options.document_decay)
         for hit, score in fused:
             hit.score = score
         return [hit for hit, _ in fused]
