@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # onnx: ONNX Runtime on CPU (exported once from the weights above); torch: sentence-transformers (any device).
     EMBEDDING_BACKEND: Literal["onnx", "torch"] = "onnx"
     # ONNX only. fp32 by measurement (bench/bench_embedding_backends.py): the int8 recipe keeps the tuning set's
-    # Recall@1/MRR@10 within 0.01 of torch fp32 but drops the held-out set's hybrid Recall@1 by 0.044.
+    # Recall@1/MRR@10 within 0.01 of torch fp32 but drops the held-out set's hybrid Recall@1 by 0.022.
     EMBEDDING_QUANTIZATION: Literal["int8", "fp32"] = "fp32"
     EMBEDDING_THREADS: int | None = None  # unset -> the CPUs this process may use
     # Where the ONNX exports live, keyed by the model files' digest (shared by every home). Unset -> user cache.
