@@ -7,8 +7,10 @@ and [UNK] share, all in one run.
 
 A fresh temp MOODSWARM_HOME holds the embedded MongoDB-compatible server and the embedded vector store. Both
 runs go through ZenML exactly as `python -m tools.run --run-feature-engineering` does, with the configured
-embedding backend (default: ONNX int8); the embed+load stage is the chunk_and_embed step plus the load of the
-embedded chunks (artifact writes included). Floor: ratio >= 2.0 with int8, >= 1.5 with ONNX fp32.
+embedding backend (EMBEDDING_BACKEND / EMBEDDING_QUANTIZATION); the embed+load stage is the chunk_and_embed
+step plus the load of the embedded chunks (artifact writes included). The raw encodes read the texts the
+stage embeds (each chunk's index text: its context line, then its content). Floor: ratio >= 2.0 with int8,
+>= 1.5 with ONNX fp32.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def main() -> None:
 
     configure_zenml()
     from llm_engineering.application.networks.embeddings import EmbeddingModel, get_embedding_model
+    from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_index_text
     from llm_engineering.domain.documents import ArticleDocument, UserDocument
     from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
     from llm_engineering.infrastructure.bootstrap import close_vector_store
@@ -88,7 +91,11 @@ def main() -> None:
 
     # The pipeline's own peak, before the raw-encode sweep below (large batches) raises the process's.
     pipeline_peak_rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    texts = [chunk.content for cls in EMBEDDED_CHUNK_CLASSES for chunk in cls.iter_all(page_size=512)]
+    texts = [
+        chunk_index_text(chunk.content, chunk.metadata)  # what the stage embedded
+        for cls in EMBEDDED_CHUNK_CLASSES
+        for chunk in cls.iter_all(page_size=512)
+    ]
     settings = get_settings()
     torch_model = EmbeddingModel(settings.embedding_model_path(), backend="torch", threads=settings.embedding_threads())
     torch_model.embed(["warm up"])
@@ -141,7 +148,9 @@ def main() -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
-    print(f"\nreproduce: python bench/bench_feature_pipeline.py --corpus {args.corpus}")
+    sizes = " ".join(str(size) for size in args.batch_sizes)
+    print(f"\nreproduce: EMBEDDING_QUANTIZATION={model.quantization} EMBEDDING_BACKEND={model.backend} ", end="")
+    print(f"python bench/bench_feature_pipeline.py --corpus {args.corpus} --batch-sizes {sizes}")
 
 
 if __name__ == "__main__":

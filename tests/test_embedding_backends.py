@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from llm_engineering.application.networks import onnx_export
 from llm_engineering.application.networks.embeddings import EmbeddingModel
 from llm_engineering.application.networks.model_files import model_digest
 from llm_engineering.application.networks.onnx_export import export_folder, onnx_model_file
@@ -62,9 +63,15 @@ def test_threads_are_explicit() -> None:
     assert model.encoder.session.get_providers() == ["CPUExecutionProvider"]
 
 
-def test_fingerprint_names_backend_quantization_and_weights(tmp_path: Path) -> None:
+def test_fingerprint_names_backend_quantization_and_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fingerprints = {_model("torch").fingerprint, _model("onnx", "fp32").fingerprint, _model("onnx", "int8").fingerprint}
     assert len(fingerprints) == 3
+    # A new int8 recipe (a new name) is a new fingerprint, so the next run re-embeds once; fp32's stays.
+    fp32_before = _model("onnx", "fp32").fingerprint
+    monkeypatch.setitem(onnx_export.RECIPES, "int8", "int8-another-recipe")
+    int8_after = _model("onnx", "int8").fingerprint
+    assert "int8-another-recipe" in int8_after and int8_after not in fingerprints
+    assert _model("onnx", "fp32").fingerprint == fp32_before
     # The digest covers the files loaded, not the folder's name: same bytes elsewhere -> same digest.
     fake = tmp_path / "model"
     (fake / "1_Pooling").mkdir(parents=True)

@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # also runnable as `python tools/embedding_model.
 import click
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
-from llm_engineering.application.networks.onnx_export import QUANTIZATIONS, export_folder, onnx_model_file
+from llm_engineering.application.networks.onnx_export import QUANTIZATIONS, export_folder, is_exported, onnx_model_file
 
 
 @click.group(help=__doc__)
@@ -33,7 +33,7 @@ def info() -> None:
     click.echo(f"fingerprint:  {model.fingerprint}")
     if model.cache_dir is not None:
         folder = export_folder(model.cache_dir, model.digest)
-        state = "exported" if all(onnx_model_file(folder, q).exists() for q in QUANTIZATIONS) else "not exported yet"
+        state = "exported" if is_exported(folder) else "not exported yet"
         click.echo(f"onnx export:  {folder} ({state})")
 
 

