@@ -16,6 +16,8 @@ from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.networks.sparse import current_recipe
+from llm_engineering.application.preprocessing.boilerplate import CHUNK_SHARE, boilerplate_recipe, boilerplate_share
 from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
@@ -79,7 +81,10 @@ def chunking_fingerprint(category: DataCategory) -> str:
     """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
     config = chunking_config(category)
     model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
-    recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}"
+    recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}|{current_recipe().name}"
+    boilerplate = boilerplate_recipe(category, get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    if boilerplate:
+        recipe = f"{recipe}|{boilerplate}"
     return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}|{recipe}"
 
 
@@ -120,6 +125,8 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
                 context = truncate_to_tokens(self.tokenizer, heading_path(text, span.start), room)
                 if context:
                     extra = {"context": context}
+            if boilerplate_share(document.boilerplate_spans, span.start, span.end) >= CHUNK_SHARE:
+                extra["boilerplate"] = True
             chunks.append(
                 self._build(
                     document,

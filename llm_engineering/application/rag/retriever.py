@@ -85,6 +85,8 @@ class RetrievalOptions:
     document_decay: float = 0.3
     # A text found in many documents of one author among the candidates goes: no change on either set, so off.
     drop_boilerplate: bool = False
+    # Leave out chunks the feature pipeline flagged as their author's boilerplate (preprocessing/boilerplate.py).
+    skip_boilerplate_chunks: bool = False
     close_passage_floor: float = CLOSE_PASSAGE_FLOOR
 
 
@@ -232,6 +234,9 @@ class ContextRetriever:
     ) -> list[EmbeddedChunk]:
         """One ranking from every query's dense and lexical lists; each hit keeps both of its scores."""
         options = self.options
+        if options.skip_boilerplate_chunks:
+            dense_lists = [[hit for hit in hits if not hit.metadata.get("boilerplate")] for hits in dense_lists]
+            lexical_lists = [[hit for hit in hits if not hit.metadata.get("boilerplate")] for hits in lexical_lists]
         everything = [hit for hits in (*dense_lists, *lexical_lists) for hit in hits]
         # Each hit's point key, computed once per object (ids are UUIDs: turning one into text is not free).
         point_keys = {id(hit): point_key(hit) for hit in everything}
