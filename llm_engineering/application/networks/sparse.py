@@ -33,7 +33,9 @@ AVERAGE_DOCUMENT_TERMS = 120.0
 
 _WORD = re.compile(r"[^\W_][\w+#.]*[\w+#]|[^\W_]", re.UNICODE)
 # Where an identifier splits: separators, lower->Upper, ACRONYMWord, letter<->digit.
-_IDENTIFIER_PARTS = re.compile(r"[._]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_IDENTIFIER_PARTS = re.compile(
+    r"[._]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
+)
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having

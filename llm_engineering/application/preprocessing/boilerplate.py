@@ -7,7 +7,7 @@ when it stands in `min_documents` or more documents of one author. Documents sha
 the same article published twice (Medium and Substack) is not boilerplate of itself.
 
 Detection needs every document of the author, so it runs over the whole cleaned set (BoilerplateDetector:
-one pass to count, then `spans` per document). A chunk made mostly (CHUNK_SHARE) of boilerplate paragraphs is
+one pass to count, then `spans` per document). A chunk whose own text is mostly (CHUNK_SHARE) boilerplate is
 flagged `metadata["boilerplate"] = True`; its content stays an exact slice of the document, and retrieval
 decides what to do with the flag (RetrievalOptions.skip_boilerplate_chunks).
 
@@ -31,7 +31,7 @@ RULE_VERSION = "boilerplate-v1"
 # Prose categories only: repositories repeat license headers, and those are already file headers.
 BOILERPLATE_CATEGORIES = frozenset({DataCategory.ARTICLES, DataCategory.POSTS})
 MIN_WORDS = 4  # shorter paragraphs ("Thanks!", "---") are too common to mean anything
-CHUNK_SHARE = 0.5  # share of a chunk's characters inside boilerplate paragraphs before it is flagged
+CHUNK_SHARE = 0.5  # share of a chunk's new (not overlapped) text inside boilerplate paragraphs to flag it
 
 Span = tuple[int, int]
 _PARAGRAPH = re.compile(r"\S(?:.|\n(?![^\S\n]*\n))*", re.UNICODE)  # up to the next blank line

@@ -125,7 +125,8 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
                 context = truncate_to_tokens(self.tokenizer, heading_path(text, span.start), room)
                 if context:
                     extra = {"context": context}
-            if boilerplate_share(document.boilerplate_spans, span.start, span.end) >= CHUNK_SHARE:
+            # Measured on the chunk's own text: the overlap it repeats was judged with the previous chunk.
+            if boilerplate_share(document.boilerplate_spans, span.overlap_start, span.end) >= CHUNK_SHARE:
                 extra["boilerplate"] = True
             chunks.append(
                 self._build(
