@@ -15,6 +15,7 @@ from llm_engineering.application.preprocessing.boilerplate import (
 )
 from llm_engineering.application.preprocessing.chunking_data_handlers import chunking_fingerprint
 from llm_engineering.application.preprocessing.cleaning_data_handlers import content_hash
+from llm_engineering.application.preprocessing.consistency import check_feature_store
 from llm_engineering.application.preprocessing.dispatchers import ChunkingDispatcher
 from llm_engineering.application.rag import ContextRetriever
 from llm_engineering.application.rag.retriever import RetrievalOptions
@@ -125,6 +126,8 @@ def test_pipeline_flags_boilerplate_incrementally_and_retrieval_can_skip_it(arti
 
     # A fourth issue: the footer becomes boilerplate, so the three older issues are re-chunked too, once.
     _article(TOPICS[3])
+    pending = check_feature_store()
+    assert pending.counts["stale"] == 3 and pending.counts["missing"] == 1  # what the doctor sees before the run
     second = run_feature_pipeline()
     assert second["clean_documents"]["changed_or_new"] == 4 and second["clean_documents"]["skipped_unchanged"] == 3
     assert second["clean_documents"]["boilerplate"] == {
@@ -141,6 +144,7 @@ def test_pipeline_flags_boilerplate_incrementally_and_retrieval_can_skip_it(arti
         assert chunk.content == text[chunk.metadata["char_start"] : chunk.metadata["char_end"]]
     assert not any(doc.boilerplate_spans for doc in CleanedPostDocument.iter_all())  # another author, one post
 
+    assert check_feature_store().ok
     third = run_feature_pipeline()  # nothing moved: nothing is redone
     assert third["clean_documents"]["skipped_unchanged"] == 7 and third["chunk_and_embed"]["embeddings"] == 0
 

@@ -116,6 +116,27 @@ def estimated_documents() -> dict[str, int]:
 # --- clean ---------------------------------------------------------------------------------------
 
 
+Boilerplate = tuple[BoilerplateDetector, dict[str, set[bytes]]]
+
+
+def find_boilerplate(authors: list[dict[str, str]] | None) -> Boilerplate:
+    """The authors' boilerplate paragraphs over their warehouse documents, by a cleaning pass of its own.
+
+    For the readers that check one document against the store (the doctor, the lineage trace): they must
+    mark it as the pipeline does, or every document with boilerplate would look stale.
+    """
+    detector = BoilerplateDetector(get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    if detector.min_documents > 0:
+        for raw in iter_raw_documents(authors):
+            detector.add(CleaningDispatcher.dispatch(raw))
+    return detector, detector.repeated()
+
+
+def mark_boilerplate(document: CleanedDocument, boilerplate: Boilerplate) -> CleanedDocument:
+    detector, repeated = boilerplate
+    return with_boilerplate(document, detector.spans(document, repeated))
+
+
 def stored_documents(cleaned_class: type[CleanedDocument], ids: list[str]) -> dict[str, CleanedDocument]:
     """The cleaned documents already in the store whose chunks collection exists too, by id."""
     embedded_class = EMBEDDED_CLASSES[cleaned_class.get_category()]
@@ -190,7 +211,7 @@ def _compare_with_store(
     """Changed or new documents go to `writer`; unchanged ones with moved metadata are patched in place."""
     by_category: dict[DataCategory, list[CleanedDocument]] = defaultdict(list)
     for document in batch:
-        by_category[category_of(document)].append(with_boilerplate(document, detector.spans(document, repeated)))
+        by_category[category_of(document)].append(mark_boilerplate(document, (detector, repeated)))
     for category, cleaned in by_category.items():
         known = stored_documents(CLEANED_CLASSES[category], [str(doc.id) for doc in cleaned])
         moved: dict[str, dict[str, Any]] = {}
