@@ -16,7 +16,8 @@ from llm_engineering.settings import reset_settings
 
 
 def test_terms_keep_code_identifiers_and_fold_styles() -> None:
-    assert terms("The C++ compiler and node.js in 𝗣𝘆𝘁𝗵𝗼𝗻3!") == ["c++", "compiler", "node.js", "python3"]
+    assert terms("The C++ compiler and node.js in 𝗣𝘆𝘁𝗵𝗼𝗻3!", Bm25Recipe()) == ["c++", "compiler", "node.js", "python3"]
+    assert terms("The C++ compiler and node.js in 𝗣𝘆𝘁𝗵𝗼𝗻3!", STEM) == ["c++", "compil", "node.js", "python3"]
 
 
 def test_indices_are_stable_and_sorted() -> None:

@@ -82,7 +82,7 @@ def test_a_new_chunk_text_recipe_re_embeds_exactly_once(
 
     # Another BM25 tokenisation: every category's sparse vectors change, so every document is redone once,
     # and the stored sparse vectors are what the query side's recipe makes of the chunk text.
-    monkeypatch.setenv("BM25_STEMMING", "true")
+    monkeypatch.setenv("BM25_STEMMING", "false")
     _forget_settings()
     fourth = run_feature_pipeline()
     assert fourth["clean_documents"]["changed_or_new"] == 3

@@ -218,9 +218,11 @@ class ContextRetriever:
         hits = hits[:k]
         _fill_scores(hits, vectors[0].tolist(), sparse[0], mode, lexical_complete)
         result.best_dense_score = max((hit.dense_score or 0.0) for hit in hits)
+        # Judged on every candidate: a close passage fused below the top k (a lexical match won) still counts.
+        closest = max(result.best_dense_score, *((hit.dense_score or 0.0) for hit in candidates))
         # With an author filter the user asked for that author's passages: they are shown, cosines and all.
-        if query_filter is None and result.best_dense_score < self.options.close_passage_floor:
-            result.empty_reason, result.min_score = "no_close_passage", None
+        if query_filter is None and closest < self.options.close_passage_floor:
+            result.empty_reason, result.min_score, result.best_dense_score = "no_close_passage", None, closest
             return result
         if min_score is not None:
             hits = [hit for hit in hits if (hit.dense_score or 0.0) >= min_score]
