@@ -7,6 +7,9 @@ Articles and posts get a context: the document title and the heading path above 
 is embedded and BM25-indexed (see chunk_index_text). The context counts inside the model's token budget:
 the chunk's content gets CHUNK_CONTEXT_TOKENS fewer tokens, and a context longer than the room left is cut.
 The chunk's `content` stays an exact slice of the cleaned document.
+
+A chunk whose own text is mostly its author's boilerplate (the document's `boilerplate_spans`, see
+boilerplate.py) gets `metadata["boilerplate"] = True`.
 """
 
 from __future__ import annotations
@@ -78,7 +81,10 @@ def chunking_config(category: DataCategory) -> ChunkingConfig:
 
 
 def chunking_fingerprint(category: DataCategory) -> str:
-    """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
+    """Changes whenever re-chunking or re-embedding would give other chunks, vectors or flags.
+
+    Model, chunking config, chunk text recipe, BM25 tokenisation and (prose only) the boilerplate rule.
+    """
     config = chunking_config(category)
     model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
     recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}|{current_recipe().name}"
