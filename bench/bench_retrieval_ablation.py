@@ -45,6 +45,9 @@ RECIPES: dict[str, dict[str, str]] = {
 # name -> RetrievalOptions fields; "baseline" is plain dense + BM25 RRF (k=60), exact-text dedup only.
 # Every row names all the levers it sets, so a change of the defaults does not change what a row measures.
 _OFF = {
+    "fusion": "rrf",
+    "dense_weight": 1.0,
+    "lexical_weight": 1.0,
     "merge_near_duplicates": False,
     "document_decay": 0.0,
     "drop_boilerplate": False,
@@ -64,10 +67,24 @@ LEVERS: dict[str, dict] = {
         "drop_boilerplate": True,
         "document_decay": 0.3,
     },
+    "+near-dup dbsf +boilerplate +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "fusion": "dbsf",
+        "drop_boilerplate": True,
+        "document_decay": 0.3,
+    },
     "+near-dup +skip-flagged": {**_OFF, "merge_near_duplicates": True, "skip_boilerplate_chunks": True},
     "+near-dup +skip-flagged +doc-agg 0.3": {
         **_OFF,
         "merge_near_duplicates": True,
+        "skip_boilerplate_chunks": True,
+        "document_decay": 0.3,
+    },
+    "+near-dup dbsf +skip-flagged +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "fusion": "dbsf",
         "skip_boilerplate_chunks": True,
         "document_decay": 0.3,
     },
