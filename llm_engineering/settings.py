@@ -61,9 +61,9 @@ class Settings(BaseSettings):
     # embedded and BM25-indexed; 0 indexes the plain chunk text. Changing it re-embeds on the next run.
     CHUNK_CONTEXT_TOKENS: int = Field(default=32, ge=0, le=128)
     # BM25 tokenisation (application/networks/sparse.py): English stems, and code identifiers split into their
-    # parts next to the whole. Changing either re-embeds on the next run. By the tuning set (ablation bench):
-    # stems won (Recall@1 0.888 -> 0.904, MRR@10 0.974 -> 0.982); split identifiers lost (0.872 / 0.964),
-    # alone or with stems (0.888 / 0.974).
+    # parts next to the whole. Changing either re-embeds on the next run. By the tuning set (ablation bench, default
+    # levers): stems won (Recall@1 0.888 -> 0.919, MRR@10 0.969 -> 0.992); split identifiers lost, alone
+    # (0.872 / 0.966) and next to stems (0.904 / 0.984).
     BM25_STEMMING: bool = True
     BM25_SPLIT_IDENTIFIERS: bool = False
     # A paragraph found in this many documents of one author is boilerplate (course intro, newsletter footer):
