@@ -3,10 +3,12 @@
     python bench/bench_retrieval_ablation.py [--corpus ../shared/corpus/handbook_warehouse] \
         [--homes /tmp/moodswarm-ablation] [--json]
 
-Each chunk-text recipe (plain chunks, contextual chunks) is indexed once by the feature pipeline's own stages
+Each index-time recipe (plain or contextual chunk text, BM25 tokenisation with stems and/or split code
+identifiers; see RECIPES) is indexed once by the feature pipeline's own stages
 (clean -> chunk + embed -> load) in a home of its own under --homes; a second run of the bench finds the index
-up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation, weights)
-are then toggled on the same index. Every configuration runs the real ContextRetriever end to end (query
+up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation, weights,
+candidate-level boilerplate drop, skipping chunks flagged as boilerplate at feature time) are then toggled
+on the same index. Every configuration runs the real ContextRetriever end to end (query
 embedding, vector store, fusion), no LLM, no reranker. Reported at document level, one chunk per document,
 k=10: Recall@1/5, MRR@10, nDCG@10, p50/p95 latency. Relevant link groups (the same text at two links) count once.
 """
@@ -24,10 +26,33 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 SETS = {"tuning": "data/eval/handbook_queries.jsonl", "held-out": "data/eval/handbook_heldout.jsonl"}
-RECIPES = {"plain": 0, "contextual": 32}  # CHUNK_CONTEXT_TOKENS
+# Index-time recipes: settings that change what is embedded and BM25-indexed (each gets a home and an index).
+# Every recipe flags boilerplate chunks (BOILERPLATE_MIN_DOCUMENTS=4): the flag changes no vector, and the
+# query-time lever skip_boilerplate_chunks decides whether flagged chunks are searched.
+_BM25_V1 = {"BM25_STEMMING": "false", "BM25_SPLIT_IDENTIFIERS": "false", "BOILERPLATE_MIN_DOCUMENTS": "4"}
+RECIPES: dict[str, dict[str, str]] = {
+    "plain": {**_BM25_V1, "CHUNK_CONTEXT_TOKENS": "0"},
+    "contextual": {**_BM25_V1, "CHUNK_CONTEXT_TOKENS": "32"},
+    "contextual+stem": {**_BM25_V1, "CHUNK_CONTEXT_TOKENS": "32", "BM25_STEMMING": "true"},
+    "contextual+ident": {**_BM25_V1, "CHUNK_CONTEXT_TOKENS": "32", "BM25_SPLIT_IDENTIFIERS": "true"},
+    "contextual+stem+ident": {
+        **_BM25_V1,
+        "CHUNK_CONTEXT_TOKENS": "32",
+        "BM25_STEMMING": "true",
+        "BM25_SPLIT_IDENTIFIERS": "true",
+    },
+}
 # name -> RetrievalOptions fields; "baseline" is plain dense + BM25 RRF (k=60), exact-text dedup only.
 # Every row names all the levers it sets, so a change of the defaults does not change what a row measures.
-_OFF = {"merge_near_duplicates": False, "document_decay": 0.0, "drop_boilerplate": False}
+_OFF = {
+    "fusion": "rrf",
+    "dense_weight": 1.0,
+    "lexical_weight": 1.0,
+    "merge_near_duplicates": False,
+    "document_decay": 0.0,
+    "drop_boilerplate": False,
+    "skip_boilerplate_chunks": False,
+}
 LEVERS: dict[str, dict] = {
     "baseline rrf": {**_OFF},
     "+near-dup": {**_OFF, "merge_near_duplicates": True},
@@ -40,6 +65,27 @@ LEVERS: dict[str, dict] = {
         **_OFF,
         "merge_near_duplicates": True,
         "drop_boilerplate": True,
+        "document_decay": 0.3,
+    },
+    "+near-dup dbsf +boilerplate +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "fusion": "dbsf",
+        "drop_boilerplate": True,
+        "document_decay": 0.3,
+    },
+    "+near-dup +skip-flagged": {**_OFF, "merge_near_duplicates": True, "skip_boilerplate_chunks": True},
+    "+near-dup +skip-flagged +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "skip_boilerplate_chunks": True,
+        "document_decay": 0.3,
+    },
+    "+near-dup dbsf +skip-flagged +doc-agg 0.3": {
+        **_OFF,
+        "merge_near_duplicates": True,
+        "fusion": "dbsf",
+        "skip_boilerplate_chunks": True,
         "document_decay": 0.3,
     },
 }
@@ -57,10 +103,14 @@ def build_index(corpus: Path) -> None:
         capture_output=True,
     )
     cleaned, counts = fs.clean_documents(None)
-    embedded, _, tokens = fs.chunk_and_embed(cleaned)
+    embedded, chunk_counts, tokens = fs.chunk_and_embed(cleaned)
     fs.load_stream(embedded)
     fs.load_stream(cleaned)
-    print(f"  indexed: {counts.total('changed_or_new')} documents (re)embedded, {len(tokens)} chunks", flush=True)
+    print(
+        f"  indexed: {counts.total('changed_or_new')} documents (re)embedded, {len(tokens)} chunks, "
+        f"{chunk_counts.total('boilerplate_chunks')} of them flagged boilerplate",
+        flush=True,
+    )
 
 
 def evaluate(levers: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
@@ -114,7 +164,7 @@ def main() -> None:
     table: dict[str, dict] = {}
     for recipe in args.recipes:
         print(f"recipe {recipe}:", flush=True)
-        env = {**os.environ, "MOODSWARM_HOME": str(args.homes / recipe), "CHUNK_CONTEXT_TOKENS": str(RECIPES[recipe])}
+        env = {**os.environ, "MOODSWARM_HOME": str(args.homes / recipe), **RECIPES[recipe]}
         for variable in ("DATABASE_HOST", "QDRANT_URL"):  # a home of its own, never the user's stores
             env.pop(variable, None)
         done = subprocess.run(
@@ -134,16 +184,17 @@ def main() -> None:
         print(json.dumps(table, indent=2))
     else:
         _print(table)
-    print(f"Reproduce: python bench/bench_retrieval_ablation.py --corpus {args.corpus} --homes {args.homes}")
+    chosen = f" --recipes {' '.join(args.recipes)} --levers {' '.join(repr(lever) for lever in args.levers)}"
+    print(f"Reproduce: python bench/bench_retrieval_ablation.py --corpus {args.corpus} --homes {args.homes}{chosen}")
 
 
 def _print(table: dict[str, dict]) -> None:
     for set_name in SETS:
         print(f"\n{set_name} set ({SETS[set_name]}), k=10, one chunk per document")
-        print(f"{'recipe | levers':44}" + "".join(f"{metric:>10}" for metric in METRICS))
+        print(f"{'recipe | levers':64}" + "".join(f"{metric:>10}" for metric in METRICS))
         for config, by_set in table.items():
             figures = by_set[set_name]
-            print(f"{config:44}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
+            print(f"{config:64}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC
 
-from pydantic import UUID4
+from pydantic import UUID4, Field
 
 from llm_engineering.domain.base import VectorBaseDocument
 from llm_engineering.domain.types import DataCategory
@@ -19,6 +19,8 @@ class CleanedDocument(VectorBaseDocument, ABC):
     content_hash: str = ""
     # How its chunks were cut and embedded (chunking recipe + model): the consistency report's "wrong model".
     fingerprint: str = ""
+    # (start, end) of the paragraphs its author repeats across many documents (boilerplate.py); in content_hash.
+    boilerplate_spans: list[tuple[int, int]] = Field(default_factory=list)
 
 
 class CleanedPostDocument(CleanedDocument):

@@ -20,6 +20,8 @@ def chunk_and_embed(cleaned_documents: JsonlStream) -> Annotated[JsonlStream, "e
             "documents": counts.total("documents"),
             "chunks": counts.total("chunks"),
             "embeddings": counts.total("embeddings"),
+            # Chunks made mostly of their author's boilerplate paragraphs (flagged in the payload, still indexed).
+            "boilerplate_chunks": counts.total("boilerplate_chunks"),
             "tokens_per_chunk": feature_service.token_summary(token_counts),
             "per_category_and_author": counts.values,
         }

@@ -25,6 +25,12 @@ def clean_documents(query: dict) -> Annotated[JsonlStream, "cleaned_documents"]:
             "re_embedded": counts.total("re_embedded"),
             "re_attributed": counts.total("re_attributed"),
             "unchanged": counts.total("unchanged"),
+            # Paragraphs one author repeats across documents (see application/preprocessing/boilerplate.py).
+            "boilerplate": {
+                "paragraphs_per_author": counts.details.get("boilerplate_paragraphs_per_author", {}),
+                "documents_with_boilerplate": counts.total("boilerplate_documents"),
+                "paragraph_occurrences": counts.total("boilerplate_paragraphs"),
+            },
             "per_category_and_author": counts.values,
         }
     )

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_id
+from llm_engineering.application.networks.sparse import bm25_document_vector
+from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_id, chunk_index_text
 from llm_engineering.application.preprocessing.feature_service import UnknownAuthor, resolve_authors
 from llm_engineering.application.preprocessing.text_sketch import text_sketch
 from llm_engineering.domain.base.vector import document_filter
@@ -78,6 +79,18 @@ def test_a_new_chunk_text_recipe_re_embeds_exactly_once(
     assert all("context" not in chunk.metadata for chunk in EmbeddedArticleChunk.iter_all())
     third = run_feature_pipeline()
     assert third["clean_documents"]["skipped_unchanged"] == 3 and third["chunk_and_embed"]["embeddings"] == 0
+
+    # Another BM25 tokenisation: every category's sparse vectors change, so every document is redone once,
+    # and the stored sparse vectors are what the query side's recipe makes of the chunk text.
+    monkeypatch.setenv("BM25_STEMMING", "false")
+    _forget_settings()
+    fourth = run_feature_pipeline()
+    assert fourth["clean_documents"]["changed_or_new"] == 3
+    chunk = next(EmbeddedArticleChunk.iter_all(with_vectors=True))
+    expected = bm25_document_vector(chunk_index_text(chunk.content, chunk.metadata))
+    assert chunk.sparse_embedding.indices == expected.indices
+    assert chunk.sparse_embedding.values == pytest.approx(expected.values, rel=1e-6)
+    assert run_feature_pipeline()["chunk_and_embed"]["embeddings"] == 0
 
 
 def _forget_settings() -> None:

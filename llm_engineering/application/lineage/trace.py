@@ -13,6 +13,7 @@ from typing import Any
 
 from llm_engineering.application.preprocessing.cleaning_data_handlers import prose_from_content
 from llm_engineering.application.preprocessing.dispatchers import ChunkingDispatcher, CleaningDispatcher
+from llm_engineering.application.preprocessing.feature_service import find_boilerplate, mark_boilerplate
 from llm_engineering.domain.base.vector import document_filter
 from llm_engineering.domain.documents import RAW_DOCUMENT_CLASSES, Document, RepositoryDocument
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
@@ -126,6 +127,8 @@ def diff_segments(raw: str, cleaned: str) -> list[tuple[str, str, str]]:
 def trace_document(link: str, query: str | None = None, k: int = 20) -> DocumentLineage:
     raw = find_raw_document(link)
     cleaned = CleaningDispatcher.dispatch(raw)
+    # Marked as the pipeline marks it: its author's boilerplate is part of its hash and its chunks' flags.
+    cleaned = mark_boilerplate(cleaned, find_boilerplate([{"id": str(raw.author_id)}]))
     chunks = ChunkingDispatcher.dispatch(cleaned)
     raw_text = raw_text_of(raw)
     segments = diff_segments(raw_text, cleaned.content)

@@ -2,9 +2,14 @@
 
 Documents get BM25's saturated term frequency (k1, b, length-normalised); Qdrant's IDF modifier on the
 `bm25` sparse vector multiplies in the inverse document frequency at query time, so together they score
-like BM25. Queries get weight 1 per distinct term. Terms are NFKC-normalised, case-folded words (code
-identifiers kept whole, English stopwords dropped), hashed with CRC32 so indices are stable across
-processes and machines.
+like BM25. Queries get weight 1 per distinct term. Terms are NFKC-normalised, case-folded words (English
+stopwords dropped), hashed with CRC32 so indices are stable across processes and machines.
+
+The tokenisation recipe (Bm25Recipe, from settings) may add two things, the same for documents and queries:
+- stemming: English Snowball stems ("embeddings" and "embedding" are one term);
+- code identifiers: `camelCase`, `snake_case`, `dotted.names` and `gpt4` give their parts as terms too, next
+  to the whole identifier ("load_model" matches "load the model", and "load_model" still matches exactly).
+Its name enters the chunking fingerprint: another recipe re-embeds on the next feature run.
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from llm_engineering.domain.base.vector import SparseEmbedding
+from llm_engineering.settings import get_settings
 
 K1 = 1.2
 B = 0.75
@@ -22,6 +32,10 @@ B = 0.75
 AVERAGE_DOCUMENT_TERMS = 120.0
 
 _WORD = re.compile(r"[^\W_][\w+#.]*[\w+#]|[^\W_]", re.UNICODE)
+# Where an identifier splits: separators, lower->Upper, ACRONYMWord, letter<->digit.
+_IDENTIFIER_PARTS = re.compile(
+    r"[._]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
+)
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
@@ -32,10 +46,61 @@ _STOPWORDS = frozenset(
 )
 
 
-def terms(text: str) -> list[str]:
-    """The lexical terms of `text`, in order (stopwords removed)."""
-    normalised = unicodedata.normalize("NFKC", text).casefold()
-    return [word.rstrip(".") for word in _WORD.findall(normalised) if word not in _STOPWORDS]
+@dataclass(frozen=True)
+class Bm25Recipe:
+    """How text becomes terms. v1 (neither option) is the original whole-word tokenisation."""
+
+    stem: bool = False
+    split_identifiers: bool = False
+
+    @property
+    def name(self) -> str:
+        options = [name for name, on in (("stem", self.stem), ("ident", self.split_identifiers)) if on]
+        return f"bm25-v2:{'+'.join(options)}" if options else "bm25-v1"
+
+
+def current_recipe() -> Bm25Recipe:
+    settings = get_settings()
+    return Bm25Recipe(stem=settings.BM25_STEMMING, split_identifiers=settings.BM25_SPLIT_IDENTIFIERS)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """English stem of a plain word; identifiers, numbers and symbols stay as they are."""
+    return _stemmer().stemWord(word) if word.isalpha() else word
+
+
+def _parts(word: str) -> list[str]:
+    """The pieces of an identifier (case kept for the camelCase split); [] when it has one piece."""
+    pieces = [piece for piece in _IDENTIFIER_PARTS.split(word) if piece]
+    return pieces if len(pieces) > 1 else []
+
+
+def terms(text: str, recipe: Bm25Recipe | None = None) -> list[str]:
+    """The lexical terms of `text`, in order (stopwords removed); `recipe` defaults to the settings'."""
+    recipe = recipe or current_recipe()
+    normalised = unicodedata.normalize("NFKC", text)
+    if not (recipe.stem or recipe.split_identifiers):
+        normalised = normalised.casefold()
+        return [word.rstrip(".") for word in _WORD.findall(normalised) if word not in _STOPWORDS]
+    found: list[str] = []
+    for word in _WORD.findall(normalised):
+        word = word.rstrip(".")
+        whole = word.casefold()
+        if whole in _STOPWORDS:
+            continue
+        found.append(_stem(whole) if recipe.stem else whole)
+        if recipe.split_identifiers:
+            for part in _parts(word):
+                part = part.casefold()
+                if part not in _STOPWORDS:
+                    found.append(_stem(part) if recipe.stem else part)
+    return found
 
 
 def term_index(term: str) -> int:
@@ -47,9 +112,9 @@ def _to_sparse(weights: dict[int, float]) -> SparseEmbedding:
     return SparseEmbedding(indices=indices, values=[weights[i] for i in indices])
 
 
-def bm25_document_vector(text: str) -> SparseEmbedding:
+def bm25_document_vector(text: str, recipe: Bm25Recipe | None = None) -> SparseEmbedding:
     """Saturated, length-normalised term frequencies of a document (IDF is applied by Qdrant)."""
-    words = terms(text)
+    words = terms(text, recipe)
     if not words:
         return SparseEmbedding()
     length_norm = 1 - B + B * len(words) / AVERAGE_DOCUMENT_TERMS
@@ -61,6 +126,6 @@ def bm25_document_vector(text: str) -> SparseEmbedding:
     return _to_sparse(weights)
 
 
-def bm25_query_vector(text: str) -> SparseEmbedding:
+def bm25_query_vector(text: str, recipe: Bm25Recipe | None = None) -> SparseEmbedding:
     """Weight 1 per distinct query term."""
-    return _to_sparse({term_index(term): 1.0 for term in set(terms(text))})
+    return _to_sparse({term_index(term): 1.0 for term in set(terms(text, recipe))})

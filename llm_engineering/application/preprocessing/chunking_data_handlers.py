@@ -7,6 +7,9 @@ Articles and posts get a context: the document title and the heading path above 
 is embedded and BM25-indexed (see chunk_index_text). The context counts inside the model's token budget:
 the chunk's content gets CHUNK_CONTEXT_TOKENS fewer tokens, and a context longer than the room left is cut.
 The chunk's `content` stays an exact slice of the cleaned document.
+
+A chunk whose own text is mostly its author's boilerplate (the document's `boilerplate_spans`, see
+boilerplate.py) gets `metadata["boilerplate"] = True`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
+from llm_engineering.application.networks.sparse import current_recipe
+from llm_engineering.application.preprocessing.boilerplate import CHUNK_SHARE, boilerplate_recipe, boilerplate_share
 from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
@@ -76,10 +81,16 @@ def chunking_config(category: DataCategory) -> ChunkingConfig:
 
 
 def chunking_fingerprint(category: DataCategory) -> str:
-    """Changes whenever re-chunking or re-embedding would give other chunks or vectors."""
+    """Changes whenever re-chunking or re-embedding would give other chunks, vectors or flags.
+
+    Model, chunking config, chunk text recipe, BM25 tokenisation and (prose only) the boilerplate rule.
+    """
     config = chunking_config(category)
     model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
-    recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}"
+    recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}|{current_recipe().name}"
+    boilerplate = boilerplate_recipe(category, get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    if boilerplate:
+        recipe = f"{recipe}|{boilerplate}"
     return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}|{recipe}"
 
 
@@ -120,6 +131,9 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
                 context = truncate_to_tokens(self.tokenizer, heading_path(text, span.start), room)
                 if context:
                     extra = {"context": context}
+            # Measured on the chunk's own text: the overlap it repeats was judged with the previous chunk.
+            if boilerplate_share(document.boilerplate_spans, span.overlap_start, span.end) >= CHUNK_SHARE:
+                extra["boilerplate"] = True
             chunks.append(
                 self._build(
                     document,

@@ -2,7 +2,8 @@
 
 Five findings, each read in pages (the warehouse by keyset pages, the store by pages of ids or points):
 - missing: a raw document with no cleaned document in the store;
-- stale: its stored content hash differs from what cleaning it now gives (the text changed);
+- stale: its stored content hash differs from what cleaning it now gives (the text changed, or which of its
+  paragraphs are its author's boilerplate);
 - orphaned: a cleaned document or chunk whose raw document is gone;
 - wrong_author: a cleaned document or chunk attributed to another author than its raw document;
 - wrong_model: chunks cut or embedded under another model or chunking recipe than the current one.
@@ -22,6 +23,9 @@ from llm_engineering.application.preprocessing.feature_service import (
     RAW_CLASSES,
     READ_PAGE,
     RECONCILE_PAGE,
+    Boilerplate,
+    find_boilerplate,
+    mark_boilerplate,
 )
 from llm_engineering.domain.documents import Document
 from llm_engineering.domain.types import DataCategory
@@ -52,14 +56,15 @@ class ConsistencyReport:
 
 def check_feature_store(page_size: int = RECONCILE_PAGE, max_examples: int = 10) -> ConsistencyReport:
     report = ConsistencyReport(max_examples=max_examples)
+    boilerplate = find_boilerplate(None)
     for category in RAW_CLASSES:
-        _check_raw_documents(category, report)
+        _check_raw_documents(category, report, boilerplate)
         _check_cleaned_documents(category, page_size, report)
         _check_chunks(category, page_size, report)
     return report
 
 
-def _check_raw_documents(category: DataCategory, report: ConsistencyReport) -> None:
+def _check_raw_documents(category: DataCategory, report: ConsistencyReport, boilerplate: Boilerplate) -> None:
     cleaned_class = CLEANED_CLASSES[category]
     name = cleaned_class.get_collection_name()
     for batch in batched(RAW_CLASSES[category].bulk_find(page_size=READ_PAGE), READ_PAGE):
@@ -67,6 +72,7 @@ def _check_raw_documents(category: DataCategory, report: ConsistencyReport) -> N
         stored = {str(doc.id): doc for doc in cleaned_class.retrieve([raw.id for raw in batch])}
         for raw in batch:
             current = CleaningDispatcher.dispatch(raw)
+            current = mark_boilerplate(current, boilerplate)
             previous = stored.get(str(raw.id))
             if previous is None:
                 report.add("missing", name, str(raw.id), f"{_title(raw)} is in the warehouse but not in the store")

@@ -18,9 +18,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from llm_engineering.application.preprocessing.batching import batched
+from llm_engineering.application.preprocessing.boilerplate import BoilerplateDetector, with_boilerplate
 from llm_engineering.application.preprocessing.dispatchers import (
     ChunkingDispatcher,
     CleaningDispatcher,
@@ -45,6 +47,7 @@ from llm_engineering.domain.embedded_chunks import (
 )
 from llm_engineering.domain.exceptions import LLMTwinException
 from llm_engineering.domain.types import DataCategory
+from llm_engineering.settings import get_settings
 
 CLEANED_CLASSES: dict[DataCategory, type[CleanedDocument]] = {
     DataCategory.ARTICLES: CleanedArticleDocument,
@@ -78,6 +81,7 @@ class Counts:
     """Counters keyed by (category, author) for step metadata."""
 
     values: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # figures not keyed by (category, author)
 
     def add(self, category: str, author: str, name: str, amount: int = 1) -> None:
         by_author = self.values.setdefault(category, {}).setdefault(author, {})
@@ -110,6 +114,27 @@ def estimated_documents() -> dict[str, int]:
 
 
 # --- clean ---------------------------------------------------------------------------------------
+
+
+Boilerplate = tuple[BoilerplateDetector, dict[str, set[bytes]]]
+
+
+def find_boilerplate(authors: list[dict[str, str]] | None) -> Boilerplate:
+    """The authors' boilerplate paragraphs over their warehouse documents, by a cleaning pass of its own.
+
+    For the readers that check one document against the store (the doctor, the lineage trace): they must
+    mark it as the pipeline does, or every document with boilerplate would look stale.
+    """
+    detector = BoilerplateDetector(get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    if detector.min_documents > 0:
+        for raw in iter_raw_documents(authors):
+            detector.add(CleaningDispatcher.dispatch(raw))
+    return detector, detector.repeated()
+
+
+def mark_boilerplate(document: CleanedDocument, boilerplate: Boilerplate) -> CleanedDocument:
+    detector, repeated = boilerplate
+    return with_boilerplate(document, detector.spans(document, repeated))
 
 
 def stored_documents(cleaned_class: type[CleanedDocument], ids: list[str]) -> dict[str, CleanedDocument]:
@@ -145,34 +170,69 @@ def reattribute(category: DataCategory, changes: dict[str, dict[str, Any]]) -> N
 def clean_documents(
     authors: list[dict[str, str]] | None, progress: Progress | None = None
 ) -> tuple[JsonlStream, Counts]:
-    """Clean every raw document; new or changed text goes into the stream, moved metadata is patched in place."""
+    """Clean every raw document; new or changed text goes into the stream, moved metadata is patched in place.
+
+    Two passes: the first cleans everything into a temp file while counting paragraphs per author (boilerplate
+    needs all of an author's documents); the second marks each document's boilerplate spans (they are part of
+    its content hash) and compares with the store.
+    """
     counts = Counts()
-    with JsonlStreamWriter("cleaned") as writer:
+    detector = BoilerplateDetector(get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    names: dict[str, str] = {}
+    with JsonlStreamWriter("cleaning") as everything:
         for batch in batched(iter_raw_documents(authors), CLEAN_BATCH):
-            by_category: dict[DataCategory, list[CleanedDocument]] = defaultdict(list)
             for raw in batch:
-                by_category[category_of(raw)].append(CleaningDispatcher.dispatch(raw))
-            for category, cleaned in by_category.items():
-                known = stored_documents(CLEANED_CLASSES[category], [str(doc.id) for doc in cleaned])
-                moved: dict[str, dict[str, Any]] = {}
-                for doc in cleaned:
-                    tally = partial(counts.add, category.value, doc.author_full_name)
-                    tally("documents")
-                    previous = known.get(str(doc.id))
-                    if previous is not None and previous.content_hash == doc.content_hash:
-                        tally("skipped_unchanged")
-                        changes = metadata_changes(previous, doc)
-                        if changes:
-                            moved[str(doc.id)] = changes
-                        tally("re_attributed" if changes else "unchanged")
-                        continue
-                    tally("changed_or_new")
-                    tally("re_embedded" if previous is not None else "new")
-                    writer.write({"category": category.value, "document": doc.model_dump(mode="json")})
-                reattribute(category, moved)
+                cleaned = CleaningDispatcher.dispatch(raw)
+                detector.add(cleaned)
+                names[str(cleaned.author_id)] = cleaned.author_full_name
+                everything.write({"category": category_of(cleaned).value, "document": cleaned.model_dump(mode="json")})
             if progress:
                 progress(len(batch))
-        return writer.close(), counts
+    try:
+        repeated = detector.repeated()
+        counts.details["boilerplate_paragraphs_per_author"] = {
+            names[author]: len(keys) for author, keys in sorted(repeated.items(), key=lambda item: names[item[0]])
+        }
+        with JsonlStreamWriter("cleaned") as writer:
+            for batch in everything.stream.iter_batches(CLEAN_BATCH):
+                _compare_with_store([read_cleaned(record) for record in batch], detector, repeated, counts, writer)
+            return writer.close(), counts
+    finally:
+        Path(everything.stream.path).unlink(missing_ok=True)
+
+
+def _compare_with_store(
+    batch: list[CleanedDocument],
+    detector: BoilerplateDetector,
+    repeated: dict[str, set[bytes]],
+    counts: Counts,
+    writer: JsonlStreamWriter,
+) -> None:
+    """Changed or new documents go to `writer`; unchanged ones with moved metadata are patched in place."""
+    by_category: dict[DataCategory, list[CleanedDocument]] = defaultdict(list)
+    for document in batch:
+        by_category[category_of(document)].append(mark_boilerplate(document, (detector, repeated)))
+    for category, cleaned in by_category.items():
+        known = stored_documents(CLEANED_CLASSES[category], [str(doc.id) for doc in cleaned])
+        moved: dict[str, dict[str, Any]] = {}
+        for doc in cleaned:
+            tally = partial(counts.add, category.value, doc.author_full_name)
+            tally("documents")
+            if doc.boilerplate_spans:
+                tally("boilerplate_documents")
+                tally("boilerplate_paragraphs", len(doc.boilerplate_spans))
+            previous = known.get(str(doc.id))
+            if previous is not None and previous.content_hash == doc.content_hash:
+                tally("skipped_unchanged")
+                changes = metadata_changes(previous, doc)
+                if changes:
+                    moved[str(doc.id)] = changes
+                tally("re_attributed" if changes else "unchanged")
+                continue
+            tally("changed_or_new")
+            tally("re_embedded" if previous is not None else "new")
+            writer.write({"category": category.value, "document": doc.model_dump(mode="json")})
+        reattribute(category, moved)
 
 
 # --- reconcile -----------------------------------------------------------------------------------
@@ -255,6 +315,9 @@ def chunk_and_embed(
                 counts.add(category, author, "documents")
                 counts.add(category, author, "chunks", len(doc_chunks))
                 counts.add(category, author, "embeddings", len(mine))
+                flagged = sum(1 for chunk in doc_chunks if chunk.metadata.get("boilerplate"))
+                if flagged:
+                    counts.add(category, author, "boilerplate_chunks", flagged)
                 if progress:
                     progress(1)
             pending, pending_chunks = [], 0
