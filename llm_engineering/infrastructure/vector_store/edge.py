@@ -77,7 +77,8 @@ class EdgeVectorStore(VectorStore):
         return sorted(p.name for p in self.root.iterdir() if _NAME.match(p.name) and (p / CONFIG_FILE).exists())
 
     def collection_exists(self, name: str) -> bool:
-        return (self._path(name) / CONFIG_FILE).exists()
+        # An open shard exists (this process holds the store, and dropping one closes it): no file check per search.
+        return name in self._shards or (self._path(name) / CONFIG_FILE).exists()
 
     def create_collection(self, spec: CollectionSpec) -> None:
         path = self._path(spec.name)
