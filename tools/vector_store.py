@@ -12,6 +12,8 @@ Stop other MoodSwarm processes first: the embedded store allows one process at a
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 if __package__ in (None, ""):  # also runnable as `python tools/vector_store.py`
@@ -35,6 +37,24 @@ def _embedded_store():  # noqa: ANN202 - EdgeVectorStore
     return store
 
 
+@contextmanager
+def _using_store() -> Iterator[None]:
+    """A store error becomes a clear CLI error; the store is released whatever happens."""
+    from llm_engineering.infrastructure.bootstrap import close_vector_store
+
+    try:
+        yield
+    except LLMTwinException as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_vector_store()
+
+
+def _echo_counts(counts: dict[str, int], unit: str) -> None:
+    for name, count in counts.items():
+        click.echo(f"{name:<24} {count:>8} {unit}")
+
+
 @click.group(help=__doc__)
 def main() -> None:
     pass
@@ -43,34 +63,22 @@ def main() -> None:
 @main.command(name="backup")
 @click.argument("destination", type=click.Path(path_type=Path))
 def backup_command(destination: Path) -> None:
-    from llm_engineering.infrastructure.bootstrap import close_vector_store
     from llm_engineering.infrastructure.vector_store.backup import backup
 
-    try:
+    with _using_store():
         points = backup(_embedded_store(), destination)
-    except LLMTwinException as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        close_vector_store()
-    for name, count in points.items():
-        click.echo(f"{name:<24} {count:>8} points")
+    _echo_counts(points, "points")
     click.echo(f"backed up {len(points)} collections to {destination}")
 
 
 @main.command(name="restore")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
 def restore_command(source: Path) -> None:
-    from llm_engineering.infrastructure.bootstrap import close_vector_store
     from llm_engineering.infrastructure.vector_store.backup import restore
 
-    try:
+    with _using_store():
         counts, kept = restore(_embedded_store(), source)
-    except LLMTwinException as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        close_vector_store()
-    for name, count in counts.items():
-        click.echo(f"{name:<24} {count:>8} points")
+    _echo_counts(counts, "points")
     if kept:
         click.echo(f"the previous collections are kept in {kept}")
     click.echo(f"restored {len(counts)} collections from {source}")
@@ -78,20 +86,15 @@ def restore_command(source: Path) -> None:
 
 @main.command(name="migrate-local-mode")
 def migrate_command() -> None:
-    from llm_engineering.infrastructure.bootstrap import close_vector_store, get_vector_store
+    from llm_engineering.infrastructure.bootstrap import get_vector_store
     from llm_engineering.infrastructure.vector_store.legacy import migrate_local_mode
 
     settings = get_settings()
     if settings.QDRANT_URL:
         raise click.ClickException("QDRANT_URL is set: the embedded store is not in use")
-    try:
+    with _using_store():
         copied = migrate_local_mode(settings, get_vector_store())
-    except LLMTwinException as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        close_vector_store()
-    for name, count in copied.items():
-        click.echo(f"{name:<24} {count:>8} points")
+    _echo_counts(copied, "points")
     click.echo(f"migrated {len(copied)} collections into {settings.vector_store_path}")
 
 
@@ -101,21 +104,17 @@ def add_text_sketches_command() -> None:
     merge near-duplicates without re-reading texts. Safe to re-run; vectors are untouched."""
     from llm_engineering.application.preprocessing.text_sketch import text_sketch
     from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES
-    from llm_engineering.infrastructure.bootstrap import bootstrap, close_vector_store
+    from llm_engineering.infrastructure.bootstrap import bootstrap
 
     bootstrap()
-    try:
+    with _using_store():
         for chunk_class in EMBEDDED_CHUNK_CLASSES:
             added = 0
             for chunk in chunk_class.iter_all():
                 if not chunk.text_sketch:
                     chunk_class.set_payload([chunk.id], {"text_sketch": text_sketch(chunk.content)})
                     added += 1
-            click.echo(f"{chunk_class.get_collection_name():<24} {added:>8} chunks sketched")
-    except LLMTwinException as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        close_vector_store()
+            _echo_counts({chunk_class.get_collection_name(): added}, "chunks sketched")
 
 
 if __name__ == "__main__":

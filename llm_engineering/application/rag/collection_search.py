@@ -62,12 +62,8 @@ def search_collection(
     by_id = dict(zip(dense_ids, found.dense, strict=True))
     missing = [point_id for point_id, _ in ranked[:limit] if point_id not in by_id]
     by_id.update((str(hit.id), hit) for hit in chunk_class.retrieve(missing))  # the ones still there
-    for point_id, hit in zip(dense_ids, found.dense, strict=True):
+    for point_id, hit in by_id.items():
         hit.lexical_score = found.lexical_scores.get(point_id)
     # A point deleted between the two requests is simply left out.
-    for point_id, score in ranked[:limit]:
-        hit = by_id.get(point_id)
-        if hit is not None:
-            hit.lexical_score = score
-            found.lexical.append(hit)
+    found.lexical = [by_id[point_id] for point_id, _ in ranked[:limit] if point_id in by_id]
     return found
