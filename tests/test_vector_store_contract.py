@@ -205,3 +205,39 @@ def test_queries_can_leave_payloads_out_or_name_the_fields(store: VectorStore) -
     named = store.query_dense(NAME, dense, 5, with_payload=["document_id"])
     assert named and all(set(h.payload) == {"document_id"} for h in named)
     assert all(h.payload == {} for h in store.query_dense(NAME, dense, 5, with_payload=False))
+
+
+def test_an_older_embedded_shard_gets_the_runtime_settings_and_keeps_its_points(tmp_path: Path) -> None:
+    import json
+
+    import qdrant_edge as qe
+
+    from llm_engineering.infrastructure.vector_store import edge
+
+    root = tmp_path / "store"
+    root.mkdir()
+    # A shard as an earlier version made it: edge's defaults (payloads cold on disk, a search pool per CPU).
+    shard = qe.EdgeShard.create(
+        str(root / NAME),
+        qe.EdgeConfig(
+            vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=SIZE, distance=qe.Distance.Cosine)},
+            sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        ),
+    )
+    shard.close()
+    store = EdgeVectorStore(root)
+    points = _points()
+    store.upsert(NAME, points)
+    store.close()
+
+    reopened = EdgeVectorStore(root)
+    try:
+        persisted = json.loads((root / NAME / edge.CONFIG_FILE).read_text())
+        assert persisted["payload_memory"] == "cached"
+        assert persisted["max_search_threads"] == edge.SEARCH_THREADS
+        info = reopened.describe(NAME)
+        assert (info.dense_size, info.sparse_idf, info.points) == (SIZE, True, POINTS)
+        dense, _ = _query(0)
+        assert reopened.query_dense(NAME, dense, 5)[0].payload["author_id"].startswith("author-")
+    finally:
+        reopened.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+import numpy as np
 import pytest
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
-from llm_engineering.application.networks.sparse import bm25_document_vector
+from llm_engineering.application.networks.sparse import bm25_document_vector, bm25_query_vector
 from llm_engineering.application.rag import ContextRetriever, InvalidQuery, UnknownAuthor
 from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
@@ -156,6 +157,21 @@ def test_every_hit_shows_its_cosine_and_its_lexical_score(knowledge_base: Knowle
     assert hits[0].dense_score == max(hit.dense_score for hit in hits)
     dense = ContextRetriever(use_settings=False).search("graph attention coefficients", k=2, mode="dense")
     assert dense[0].score == dense[0].dense_score and dense[0].lexical_score is None
+
+
+def test_a_hit_found_by_its_words_alone_gets_its_exact_cosine(knowledge_base: KnowledgeBase) -> None:
+    """Hits found by one signal only get the other filled in: the cosine from the stored vector."""
+    from llm_engineering.application.rag.retriever import _fill_scores
+
+    query = "graph attention coefficients"
+    sparse = bm25_query_vector(query)
+    lexical_only = EmbeddedArticleChunk.search_sparse(sparse, limit=5)
+    assert lexical_only and all(hit.dense_score is None for hit in lexical_only)
+    (vector,) = get_embedding_model().embed([query])
+    _fill_scores(lexical_only, vector.tolist(), sparse, "hybrid", lexical_complete=True)
+    for hit in lexical_only:
+        (stored,) = EmbeddedArticleChunk.retrieve([hit.id], with_vectors=True)
+        assert hit.dense_score == pytest.approx(float(np.dot(vector, stored.embedding)), abs=1e-4)
 
 
 def test_min_score_drops_weak_hits(knowledge_base: KnowledgeBase) -> None:

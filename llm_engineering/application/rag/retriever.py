@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from loguru import logger
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
@@ -370,23 +371,36 @@ def _max(a: float | None, b: float | None) -> float | None:
 def _fill_scores(
     hits: list[EmbeddedChunk], dense: list[float], sparse: SparseEmbedding, mode: SearchMode, lexical_complete: bool
 ) -> None:
-    """Look up the score a hit is missing (it was a candidate of one signal only) within its own document.
+    """Fill the score a hit is missing (it was a candidate of one signal only).
 
-    A hit missing from complete lexical lists shares no term with the query: its lexical score is 0.
+    Its cosine comes from its stored vector, read by id (one request per collection). A hit missing from
+    complete lexical lists shares no term with the query: its lexical score is 0; otherwise its score is looked
+    up among its own document's lexical matches.
     """
+    _fill_cosines([hit for hit in hits if hit.dense_score is None], dense)
     for hit in hits:
-        point_id = str(hit.id)
-        if hit.dense_score is None:
-            same = type(hit).search_scores(dense, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
-            hit.dense_score = dict(same).get(point_id)
         if mode == "hybrid" and hit.lexical_score is None and lexical_complete:
             hit.lexical_score = 0.0
         elif mode == "hybrid" and hit.lexical_score is None:
             same = type(hit).search_sparse_scores(sparse, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
             # Not among the chunk's document's lexical matches: it shares no term with the query.
-            hit.lexical_score = dict(same).get(point_id, 0.0)
+            hit.lexical_score = dict(same).get(str(hit.id), 0.0)
         if mode == "dense":
             hit.lexical_score = None
+
+
+def _fill_cosines(hits: list[EmbeddedChunk], dense: list[float]) -> None:
+    if not hits:
+        return
+    query = np.asarray(dense, dtype=np.float32)
+    query /= max(float(np.linalg.norm(query)), 1e-12)
+    for chunk_class, same_class in EmbeddedChunk.group_by_class(hits).items():
+        vectors = chunk_class.dense_vectors(hit.id for hit in same_class)
+        for hit in same_class:
+            vector = vectors.get(str(hit.id))
+            if vector is not None:  # a point deleted since the search keeps no cosine
+                stored = np.asarray(vector, dtype=np.float32)
+                hit.dense_score = float(query @ stored) / max(float(np.linalg.norm(stored)), 1e-12)
 
 
 def _deeper_limit(limit: int, kept: int, k: int) -> int:

@@ -381,6 +381,15 @@ class VectorBaseDocument(BaseModel, ABC):
         return [(hit.id, hit.score or 0.0) for hit in hits]
 
     @classmethod
+    def dense_vectors(cls, ids: Iterable[uuid.UUID | str]) -> dict[str, list[float]]:
+        """The stored dense vectors of these points (those that exist), by point id; no payloads read."""
+        wanted = ids_of(ids)
+        if not wanted or not cls._existing():
+            return {}
+        hits = cls.store().retrieve(cls.get_collection_name(), wanted, with_payload=False, with_vectors=True)
+        return {hit.id: hit.dense for hit in hits if hit.dense is not None}
+
+    @classmethod
     def search_sparse_scores(
         cls, sparse: SparseEmbedding, limit: int = 10, query_filter: Filter | None = None
     ) -> list[tuple[str, float]]:

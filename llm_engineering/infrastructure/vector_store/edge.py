@@ -49,6 +49,13 @@ from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_
 INDEXING_THRESHOLD_KB = 20_000
 # Filtered searches whose candidates weigh less than this (KB) scan them exactly through the payload index.
 FULL_SCAN_THRESHOLD_KB = 10_000
+# Payloads stay in memory (edge's default keeps them cold, on disk): every hit reads one. At 100k chunks this
+# holds ~150 MB and took author-filtered requests from ~3.8 to ~2.8 ms per collection
+# (bench/bench_search_latency.py).
+PAYLOAD_MEMORY = qe.Memory.Cached
+# One search thread per shard: a request over one or two segments gains nothing from a pool on a small machine
+# and loses the hand-over to it (and searches run one at a time in this process anyway).
+SEARCH_THREADS = 1
 # Edge needs at least one vector per shard: payload-only collections carry this unused sparse vector.
 PAYLOAD_ONLY_VECTOR = "_payload_only"
 CONFIG_FILE = "edge_config.json"
@@ -326,7 +333,8 @@ def lock_holder(root: Path) -> int | None:
 
 def _load_shard(path: Path) -> qe.EdgeShard:
     try:
-        return qe.EdgeShard.load(str(path))
+        # The runtime settings travel with the load: a shard made by an older version gets them too.
+        return qe.EdgeShard.load(str(path), _runtime_config(path))
     except Exception as error:  # the binding raises plain Exception with the engine's message
         if "WouldBlock" in str(error) or "lock" in str(error).lower():
             raise _in_use(path.parent) from None
@@ -334,15 +342,42 @@ def _load_shard(path: Path) -> qe.EdgeShard:
 
 
 def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
+    runtime = {"payload_memory": PAYLOAD_MEMORY, "max_search_threads": SEARCH_THREADS}
     if spec.dense_size is None:
-        return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()})
+        return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()}, **runtime)
     return qe.EdgeConfig(
+        **runtime,
         vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=spec.dense_size, distance=qe.Distance.Cosine)},
         sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         hnsw_config=qe.HnswIndexConfig(
             m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_THRESHOLD_KB
         ),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
+    )
+
+
+def _runtime_config(path: Path) -> qe.EdgeConfig | None:
+    """The shard's own vectors (edge checks them against its segments) with this version's runtime settings;
+    None (load as persisted) when the shard has them already or its config cannot be read."""
+    try:
+        persisted = json.loads((path / CONFIG_FILE).read_text())
+    except (OSError, ValueError):
+        return None  # the load reports what is wrong with the shard
+    if persisted.get("payload_memory") == "cached" and persisted.get("max_search_threads") == SEARCH_THREADS:
+        return None
+    vectors = {
+        name: qe.EdgeVectorParams(size=int(params["size"]), distance=getattr(qe.Distance, params["distance"]))
+        for name, params in (persisted.get("vectors") or {}).items()
+    }
+    sparse = {
+        name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if params.get("modifier") == "idf" else None)
+        for name, params in (persisted.get("sparse_vectors") or {}).items()
+    }
+    return qe.EdgeConfig(
+        vectors=vectors or None,
+        sparse_vectors=sparse or None,
+        payload_memory=PAYLOAD_MEMORY,
+        max_search_threads=SEARCH_THREADS,
     )
 
 
