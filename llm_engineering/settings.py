@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # chunks made mostly of it are flagged at feature time (application/preprocessing/boilerplate.py). 0: off.
     # Changing it re-embeds on the next run.
     BOILERPLATE_MIN_DOCUMENTS: int = Field(default=4, ge=0)
+    # Leave boilerplate paragraphs out of what is embedded and BM25-indexed for every chunk (the stored content
+    # stays an exact slice; a chunk that is all boilerplate is indexed whole). Changing it re-embeds once.
+    BOILERPLATE_OUT_OF_INDEX: bool = False
 
     # Browser for crawlers (Debian's chromium + chromium-driver).
     CHROMIUM_BINARY: Path = Path("/usr/bin/chromium")

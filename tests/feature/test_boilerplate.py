@@ -7,13 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from llm_engineering.application.networks.sparse import bm25_document_vector
 from llm_engineering.application.preprocessing.boilerplate import (
     boilerplate_share,
     find_boilerplate,
+    index_omissions,
     paragraph_spans,
+    spans_within,
     with_boilerplate,
+    without_spans,
 )
-from llm_engineering.application.preprocessing.chunking_data_handlers import chunking_fingerprint
+from llm_engineering.application.preprocessing.chunking_data_handlers import chunk_index_text, chunking_fingerprint
 from llm_engineering.application.preprocessing.cleaning_data_handlers import content_hash
 from llm_engineering.application.preprocessing.consistency import check_feature_store
 from llm_engineering.application.preprocessing.dispatchers import ChunkingDispatcher
@@ -170,3 +174,73 @@ def test_the_rule_is_part_of_the_prose_fingerprint(monkeypatch: pytest.MonkeyPat
     assert after[DataCategory.ARTICLES] != before[DataCategory.ARTICLES]
     assert after[DataCategory.POSTS] != before[DataCategory.POSTS]
     assert after[DataCategory.REPOSITORIES] == before[DataCategory.REPOSITORIES]
+    monkeypatch.setenv("BOILERPLATE_OUT_OF_INDEX", "true")  # the rule's index-text option: prose only, too
+    _forget_settings()
+    try:
+        omitting = {category: chunking_fingerprint(category) for category in prose_and_code}
+    finally:
+        monkeypatch.undo()
+        _forget_settings()
+    assert omitting[DataCategory.ARTICLES] != before[DataCategory.ARTICLES]
+    assert omitting[DataCategory.REPOSITORIES] == before[DataCategory.REPOSITORIES]
+
+
+def test_boilerplate_left_out_of_the_index_text_only() -> None:
+    text = "Real lesson text about shards.\n\nThanks for reading, subscribe now please.\n\nMore real lesson text here."
+    spans = [(text.index("Thanks"), text.index("please.") + len("please."))]
+    assert spans_within(spans, 10, len(text)) == [(spans[0][0] - 10, spans[0][1] - 10)]
+    assert spans_within(spans, 0, 10) == []
+    assert without_spans(text, spans) == "Real lesson text about shards.\n\nMore real lesson text here."
+    assert index_omissions(spans, text, 0, len(text)) == spans
+    # A chunk that is all boilerplate (or nearly) is indexed whole: a context line alone would be a worse vector.
+    assert index_omissions(spans, text, spans[0][0], spans[0][1]) == []
+
+
+def test_out_of_index_chunks_keep_exact_content_and_index_text_without_boilerplate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents = [_cleaned(_article_text(topic)) for topic in TOPICS[:4]]
+    found = find_boilerplate(documents, min_documents=4)
+    document = with_boilerplate(documents[0], found[str(documents[0].id)])
+    monkeypatch.setenv("BOILERPLATE_OUT_OF_INDEX", "true")
+    _forget_settings()
+    try:
+        chunks = ChunkingDispatcher.dispatch(document)
+    finally:
+        monkeypatch.undo()
+        _forget_settings()
+    omitting = [chunk for chunk in chunks if chunk.metadata.get("index_omit")]
+    assert len(omitting) == 1 and "Thanks for reading" in omitting[0].content
+    for chunk in chunks:
+        assert chunk.content == document.content[chunk.metadata["char_start"] : chunk.metadata["char_end"]]
+        indexed = chunk_index_text(chunk.content, chunk.metadata)
+        assert "Thanks for reading" not in indexed and "subscribe" not in indexed
+    assert "Lesson" in chunk_index_text(omitting[0].content, omitting[0].metadata)  # the lesson text stays
+
+
+def test_leaving_boilerplate_out_of_the_index_re_embeds_prose_once(
+    articles: list[ArticleDocument], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _article(TOPICS[3])  # four issues: the footer is boilerplate
+    first = run_feature_pipeline()
+    assert first["chunk_and_embed"]["boilerplate_chunks"] == 4
+    assert not any(chunk.metadata.get("index_omit") for chunk in EmbeddedArticleChunk.iter_all())
+    footer_question = "Thanks for reading the newsletter: subscribe, and reply with the topics you want covered"
+    before = ContextRetriever(use_settings=False).retrieve(footer_question, k=1, author=AUTHOR).best_dense_score
+
+    monkeypatch.setenv("BOILERPLATE_OUT_OF_INDEX", "true")
+    _forget_settings()
+    second = run_feature_pipeline()  # the prose fingerprint changed: articles and the post are redone, once
+    assert second["clean_documents"]["changed_or_new"] == 6 and second["clean_documents"]["skipped_unchanged"] == 1
+    chunks = list(EmbeddedArticleChunk.iter_all(with_vectors=True))
+    omitting = [chunk for chunk in chunks if chunk.metadata.get("index_omit")]
+    assert len(omitting) == 4 and all(chunk.metadata.get("boilerplate") for chunk in omitting)
+    for chunk in omitting:  # the stored sparse vector is the index text's, which has no footer term
+        assert (
+            chunk.sparse_embedding.indices
+            == bm25_document_vector(chunk_index_text(chunk.content, chunk.metadata)).indices
+        )
+    assert run_feature_pipeline()["chunk_and_embed"]["embeddings"] == 0
+    # The footer's words no longer pull its chunks close: their vectors hold the lessons' text only.
+    after = ContextRetriever(use_settings=False).retrieve(footer_question, k=1, author=AUTHOR).best_dense_score
+    assert after < before

@@ -9,7 +9,9 @@ the same article published twice (Medium and Substack) is not boilerplate of its
 Detection needs every document of the author, so it runs over the whole cleaned set (BoilerplateDetector:
 one pass to count, then `spans` per document). A chunk whose own text is mostly (CHUNK_SHARE) boilerplate is
 flagged `metadata["boilerplate"] = True`; its content stays an exact slice of the document, and retrieval
-decides what to do with the flag (RetrievalOptions.skip_boilerplate_chunks).
+decides what to do with the flag (RetrievalOptions.skip_boilerplate_chunks). With BOILERPLATE_OUT_OF_INDEX, the
+boilerplate inside a chunk is also left out of what is embedded and BM25-indexed (its chunk-relative spans go to
+`metadata["index_omit"]`), unless too little text would be left (then the chunk is indexed whole).
 
 Incremental: the rule's name enters the chunking fingerprint (another threshold re-embeds everything once),
 and a document's boilerplate spans enter its content hash, so a paragraph that becomes boilerplate when a
@@ -32,17 +34,19 @@ RULE_VERSION = "boilerplate-v1"
 BOILERPLATE_CATEGORIES = frozenset({DataCategory.ARTICLES, DataCategory.POSTS})
 MIN_WORDS = 4  # shorter paragraphs ("Thanks!", "---") are too common to mean anything
 CHUNK_SHARE = 0.5  # share of a chunk's new (not overlapped) text inside boilerplate paragraphs to flag it
+OUT_OF_INDEX_VERSION = "omit-v1"  # bump when what is left out of a chunk's index text changes
 
 Span = tuple[int, int]
 _PARAGRAPH = re.compile(r"\S(?:.|\n(?![^\S\n]*\n))*", re.UNICODE)  # up to the next blank line
 _HEADING = re.compile(r"#{1,6}\s")
 
 
-def boilerplate_recipe(category: DataCategory, min_documents: int) -> str:
+def boilerplate_recipe(category: DataCategory, min_documents: int, out_of_index: bool = False) -> str:
     """The rule's part of the chunking fingerprint ('' when it does not apply)."""
     if category not in BOILERPLATE_CATEGORIES or min_documents <= 0:
         return ""
-    return f"{RULE_VERSION}:{min_documents}:{MIN_WORDS}:{CHUNK_SHARE}"
+    recipe = f"{RULE_VERSION}:{min_documents}:{MIN_WORDS}:{CHUNK_SHARE}"
+    return f"{recipe}:{OUT_OF_INDEX_VERSION}" if out_of_index else recipe
 
 
 def paragraph_spans(text: str) -> list[Span]:
@@ -140,3 +144,31 @@ def boilerplate_share(spans: list[Span], start: int, end: int) -> float:
         return 0.0
     covered = sum(max(0, min(end, b) - max(start, a)) for a, b in spans)
     return covered / (end - start)
+
+
+def spans_within(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The parts of `spans` inside [start, end), relative to `start`."""
+    clipped = [(max(a, start) - start, min(b, end) - start) for a, b in spans]
+    return [(a, b) for a, b in clipped if b > a]
+
+
+def without_spans(text: str, spans: list[Span]) -> str:
+    """`text` with the spans cut out; a cut leaves a blank line, so the paragraphs around it stay apart."""
+    kept, position = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    return "\n\n".join(part.strip() for part in kept if part.strip())
+
+
+def index_omissions(spans: list[Span], text: str, start: int, end: int) -> list[Span]:
+    """The boilerplate to leave out of the index text of the chunk text[start:end] (chunk-relative spans).
+
+    None when too little would be left: a chunk that is all boilerplate is indexed whole (it stays flagged).
+    """
+    inside = spans_within(spans, start, end)
+    if not inside:
+        return []
+    left = without_spans(text[start:end], inside)
+    return inside if len(re.findall(r"\w+", left)) >= MIN_WORDS else []

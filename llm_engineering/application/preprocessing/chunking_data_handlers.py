@@ -9,7 +9,8 @@ the chunk's content gets CHUNK_CONTEXT_TOKENS fewer tokens, and a context longer
 The chunk's `content` stays an exact slice of the cleaned document.
 
 A chunk whose own text is mostly its author's boilerplate (the document's `boilerplate_spans`, see
-boilerplate.py) gets `metadata["boilerplate"] = True`.
+boilerplate.py) gets `metadata["boilerplate"] = True`. With BOILERPLATE_OUT_OF_INDEX, the boilerplate inside
+any chunk is left out of its index text (`metadata["index_omit"]`, spans relative to the chunk).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import current_recipe
-from llm_engineering.application.preprocessing.boilerplate import CHUNK_SHARE, boilerplate_recipe, boilerplate_share
+from llm_engineering.application.preprocessing.boilerplate import (
+    CHUNK_SHARE,
+    boilerplate_recipe,
+    boilerplate_share,
+    index_omissions,
+    without_spans,
+)
 from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
@@ -88,14 +95,19 @@ def chunking_fingerprint(category: DataCategory) -> str:
     config = chunking_config(category)
     model = get_embedding_model().fingerprint  # weights digest + backend + quantisation
     recipe = f"{CHUNK_TEXT_RECIPE}:{context_tokens(category)}|{current_recipe().name}"
-    boilerplate = boilerplate_recipe(category, get_settings().BOILERPLATE_MIN_DOCUMENTS)
+    settings = get_settings()
+    boilerplate = boilerplate_recipe(category, settings.BOILERPLATE_MIN_DOCUMENTS, settings.BOILERPLATE_OUT_OF_INDEX)
     if boilerplate:
         recipe = f"{recipe}|{boilerplate}"
     return f"v1|{model}|{config.max_tokens}|{config.overlap_tokens}|{'|'.join(config.separators)}|{recipe}"
 
 
 def chunk_index_text(content: str, metadata: dict) -> str:
-    """What is embedded and BM25-indexed for a chunk: its context line, if any, then its content."""
+    """What is embedded and BM25-indexed for a chunk: its context line, if any, then its content (less the
+    boilerplate spans in `index_omit`, if any)."""
+    omitted = metadata.get("index_omit")
+    if omitted:
+        content = without_spans(content, [(start, end) for start, end in omitted])
     context = metadata.get("context")
     return f"{context}{CONTEXT_SEPARATOR}{content}" if context else content
 
@@ -119,6 +131,7 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
         self.chunker = TokenBudgetChunker(model.tokenizer, chunking_config(self.category))
         self.max_tokens = get_settings().EMBEDDING_MAX_TOKENS
         self.with_context = context_tokens(self.category) > 0
+        self.boilerplate_out_of_index = get_settings().BOILERPLATE_OUT_OF_INDEX
 
     def chunk(self, document: CleanT) -> list[ChunkT]:
         chunks: list[ChunkT] = []
@@ -134,6 +147,10 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
             # Measured on the chunk's own text: the overlap it repeats was judged with the previous chunk.
             if boilerplate_share(document.boilerplate_spans, span.overlap_start, span.end) >= CHUNK_SHARE:
                 extra["boilerplate"] = True
+            if self.boilerplate_out_of_index and document.boilerplate_spans:
+                omitted = index_omissions(document.boilerplate_spans, text, span.start, span.end)
+                if omitted:
+                    extra["index_omit"] = [list(pair) for pair in omitted]
             chunks.append(
                 self._build(
                     document,

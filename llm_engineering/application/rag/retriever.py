@@ -27,7 +27,7 @@ import numpy as np
 from loguru import logger
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
-from llm_engineering.application.networks.sparse import bm25_query_vector
+from llm_engineering.application.networks.sparse import bm25_query_vector, current_recipe
 from llm_engineering.application.rag.authors import AuthorDirectory, KnownAuthor, without_name
 from llm_engineering.application.rag.collection_search import SEARCH_MODES, SearchMode, search_collection
 from llm_engineering.application.rag.fusion import (
@@ -37,6 +37,7 @@ from llm_engineering.application.rag.fusion import (
     max_score_merge,
     reciprocal_rank_fusion,
 )
+from llm_engineering.application.rag.heading_match import heading_boost, query_terms
 from llm_engineering.application.rag.llm_client import ChatClient
 from llm_engineering.application.rag.llm_self_query import LLMAuthorExtractor
 from llm_engineering.application.rag.near_duplicates import (
@@ -91,6 +92,9 @@ class RetrievalOptions:
     # Leave out chunks the feature pipeline flagged as their author's boilerplate (preprocessing/boilerplate.py):
     # no change on the tuning set with the default recipe and levers (0.919 / 0.992 either way), so off.
     skip_boilerplate_chunks: bool = False
+    # > 0: a hybrid hit's fused score gains this x the share of the question's terms in its title and heading
+    # path (heading_match.py), before document aggregation.
+    heading_weight: float = 0.0
     close_passage_floor: float = CLOSE_PASSAGE_FLOOR
 
 
@@ -207,7 +211,7 @@ class ContextRetriever:
                 lexical_complete = lexical_complete and all(c.lexical_complete for c in found_lists)
                 dense_lists.append([hit for c in found_lists for hit in c.dense])
                 lexical_lists.append([hit for c in found_lists for hit in c.lexical])
-            candidates = self._fuse(dense_lists, lexical_lists, mode)
+            candidates = self._fuse(dense_lists, lexical_lists, mode, text)
             if use_reranker:
                 candidates = self.reranker.rerank(text, candidates[: max(RERANK_POOL, 2 * k)])
             hits = _cap_per_document(candidates, max_chunks_per_document)
@@ -236,7 +240,11 @@ class ContextRetriever:
         return result
 
     def _fuse(
-        self, dense_lists: list[list[EmbeddedChunk]], lexical_lists: list[list[EmbeddedChunk]], mode: SearchMode
+        self,
+        dense_lists: list[list[EmbeddedChunk]],
+        lexical_lists: list[list[EmbeddedChunk]],
+        mode: SearchMode,
+        question: str,
     ) -> list[EmbeddedChunk]:
         """One ranking from every query's dense and lexical lists; each hit keeps both of its scores."""
         options = self.options
@@ -278,6 +286,15 @@ class ContextRetriever:
             else:
                 ranked = [[hit for hit, _ in scored] for scored in lists]
                 fused = reciprocal_rank_fusion(ranked, key, weights, k=options.rrf_k)
+        if mode == "hybrid" and options.heading_weight > 0:
+            recipe = current_recipe()
+            fused = heading_boost(
+                fused,
+                query_terms(question, recipe),
+                lambda hit: hit.metadata.get("context"),
+                options.heading_weight,
+                recipe,
+            )
         if mode == "hybrid" and options.document_decay > 0:  # dense mode keeps the cosine as its score
             # Keyed by text: a UUID's hash and equality run in Python, several times per hit.
             documents = {id(hit): str(hit.document_id) for hit, _ in fused}
