@@ -6,6 +6,7 @@ import uuid
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.preprocessing import CleaningDispatcher
+from llm_engineering.application.preprocessing.chunking_data_handlers import ArticleChunkingHandler
 from llm_engineering.application.preprocessing.code_cleaning import clean_repository_files
 from llm_engineering.application.preprocessing.markup import clean_markdown
 from llm_engineering.application.preprocessing.text_normalization import normalize_unicode
@@ -55,6 +56,24 @@ def test_a_readme_feature_list_is_content_not_a_menu() -> None:
     one_per_paragraph = "\n\n".join(f"* Step {i}" for i in range(12))
     cleaned = clean_markdown(f"# Tool\n\nFeatures:\n\n{features}\n\nSteps:\n\n{one_per_paragraph}\n")
     assert features in cleaned and "* Step 0" in cleaned and "* Step 11" in cleaned
+
+
+def test_section_headings_named_in_a_topic_list_stay_and_repeated_headings_go() -> None:
+    # A newsletter lists its sections first, then opens each one with a heading of the same words.
+    topics = "### This week's topics:\n\n* Pulumi for infrastructure\n\n* Monitoring models in production"
+    pulumi, monitoring = "Pulumi writes infrastructure in Python. " * 60, "Watch the model's metrics. " * 60
+    sections = f"### Pulumi for infrastructure\n\n{pulumi}\n\n### Monitoring models in production\n\n{monitoring}"
+    cleaned = clean_markdown(f"# Issue 12\n\n{topics}\n\n{sections}\n\n### Monitoring models in production\n\nShare")
+    assert "### Pulumi for infrastructure\n\nPulumi writes" in cleaned
+    assert "### Monitoring models in production\n\nWatch the model" in cleaned
+    assert cleaned.count("### Monitoring models in production") == 1  # a heading repeated later goes, once
+    assert cleaned.count("* Monitoring models in production") == 1 and "Share" not in cleaned
+    # The chunk of a section carries that section's heading in its context line.
+    document = CleanedArticleDocument(content=cleaned, platform="substack", link="https://example.com/i12", **AUTHOR)
+    chunks = ArticleChunkingHandler().chunk(document)
+    last = chunks[-1]
+    assert "Watch the model" in last.content and "Pulumi" not in last.content
+    assert last.metadata["context"] == "Issue 12 > Monitoring models in production"
 
 
 def test_identifiers_keep_their_underscores_while_emphasis_goes() -> None:

@@ -2,7 +2,9 @@
 
 Works line by line so code inside an article (fenced or indented blocks) and inline `code` spans are
 never touched: only prose lines lose link syntax, bare URLs, emphasis markers and empty list bullets.
-Blocks repeated within one document (share bars, navigation menus printed twice) keep their first copy.
+Blocks repeated within one document (share bars, navigation menus printed twice) keep their first copy. A heading
+only repeats an earlier heading (of any level): a newsletter's "This week's topics" list names its sections, and
+the sections' own headings must stay (chunks take their heading path from them).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _URL = re.compile(r"<?(?:https?://|ftp://|www\.)[^\s<>()\[\]]+>?", re.IGNORECASE
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"\*\*+|(?<!\w)__+|__+(?!\w)|(?<![\w*])_(?=\S)|(?<=[^\s_])_(?![\w*])")
 _BLOCK_KEY_PREFIX = re.compile(r"^[#>*+\-\s]+", re.MULTILINE)
+_HEADING_BLOCK = re.compile(r"^#{1,6}\s+\S")
 _SHORT_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+.{1,60}(?<![.!?:;,])$")
 # A menu entry is nothing but a link: `* [Home](/)`. A README's feature list is words, and stays.
 _LINK_ONLY_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])?\s*(?:\[[^\]]*\]\([^)]*\)\s*[|·•]?\s*)+$")
@@ -87,12 +90,18 @@ def clean_markdown(text: str) -> str:
         cleaned = collapse_prose_whitespace("\n".join(lines))
         if not cleaned:
             continue
-        key = " ".join(_BLOCK_KEY_PREFIX.sub("", cleaned.casefold()).split())
+        key = _block_key(cleaned)
         if key.strip("#* ") in UI_LABELS or key in seen:
             continue  # platform chrome, or a block already kept once (menus, share bars printed twice)
         seen.add(key)
         kept.append((cleaned, False, links_only))
     return "\n\n".join(block for block, _ in _drop_menus(kept)).strip()
+
+
+def _block_key(block: str) -> str:
+    """What makes two blocks the same: their words, whatever the list or quote markers; headings apart."""
+    words = " ".join(_BLOCK_KEY_PREFIX.sub("", block.casefold()).split())
+    return f"# {words}" if _HEADING_BLOCK.match(block) and "\n" not in block else words
 
 
 def _clean_block_line(line: str) -> str | None:
