@@ -131,7 +131,29 @@ def test_rag_eval_reports_both_modes(knowledge_base: KnowledgeBase, tmp_path) ->
     queries.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["--queries", str(queries), "--k", "5", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # stderr may carry a log line
     assert report["queries"] == 3 and set(report["modes"]) == {"dense", "hybrid"}
     hybrid = report["modes"]["hybrid"]
     assert hybrid["recall@5"] == 1.0 and hybrid["p95_ms"] >= hybrid["p50_ms"] > 0
+
+
+def test_rag_eval_reports_each_queries_file_then_all_together(knowledge_base: KnowledgeBase, tmp_path) -> None:  # noqa: ANN001
+    from tools.rag_eval import main
+
+    first, second = tmp_path / "tuning.jsonl", tmp_path / "tuning2.jsonl"
+    first.write_text(json.dumps({"query": "zx81_checksum", "relevant_links": ["https://git.example/jose/tools"]}))
+    second.write_text(
+        json.dumps({"query": "graph attention coefficients", "relevant_links": ["https://blog.example/nowhere"]})
+        + "\n"
+        + json.dumps({"query": "4-bit integers", "relevant_links": ["https://blog.example/quant"], "kind": "fact"})
+    )
+    args = ["--queries", str(first), "--queries", str(second), "--k", "5", "--mode", "hybrid", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["queries"] == 3 and report["queries_file"] == f"{first} + {second}"
+    sets = report["sets"]
+    assert sets[str(first)]["queries"] == 1 and sets[str(first)]["modes"]["hybrid"]["recall@5"] == 1.0
+    assert sets[str(second)]["queries"] == 2 and sets[str(second)]["modes"]["hybrid"]["recall@5"] == 0.5
+    assert report["modes"]["hybrid"]["recall@5"] == pytest.approx(2 / 3)  # every query of both files once
+    assert report["by_kind"]["hybrid"]["fact"]["queries"] == 1
