@@ -4,12 +4,11 @@
         [--homes /tmp/moodswarm-ablation] [--json]
 
 Each index-time recipe (plain or contextual chunk text, BM25 tokenisation with stems and/or split code
-identifiers, boilerplate kept out of the index text; see RECIPES) is indexed once by the feature pipeline's own stages
-(clean -> chunk + embed -> load) in a home of its own under --homes; a second run of the bench finds the index
-up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation, weights,
-candidate-level boilerplate drop, skipping chunks flagged as boilerplate at feature time, heading match) are then
-toggled
-on the same index. Every configuration runs the real ContextRetriever end to end (query
+identifiers, boilerplate kept out of the index text; see RECIPES) is indexed once by the feature pipeline's own
+stages (clean -> chunk + embed -> load) in a home of its own under --homes; a second run of the bench finds the
+index up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation,
+weights, candidate-level boilerplate drop, skipping chunks flagged as boilerplate at feature time, heading match)
+are then toggled on the same index. Every configuration runs the real ContextRetriever end to end (query
 embedding, vector store, fusion), no LLM, no reranker. Reported at document level, one chunk per document,
 k=10: Recall@1/5, MRR@10, nDCG@10, p50/p95 latency, for each tuning set, both together, and the held-out set
 (levers are chosen on the tuning sets only). Relevant link groups (the same text at two links) count once.
