@@ -93,7 +93,8 @@ class RetrievalOptions:
     # no change on the tuning set with the default recipe and levers (0.919 / 0.992 either way), so off.
     skip_boilerplate_chunks: bool = False
     # > 0: a hybrid hit's fused score gains this x the share of the question's terms in its title and heading
-    # path (heading_match.py), before document aggregation.
+    # path (heading_match.py), before document aggregation. 0.1 and 0.2 changed nothing on either tuning set
+    # (both together: Recall@1 0.929, MRR@10 0.979 either way), so off.
     heading_weight: float = 0.0
     close_passage_floor: float = CLOSE_PASSAGE_FLOOR
 
