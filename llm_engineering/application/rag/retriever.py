@@ -48,7 +48,7 @@ from llm_engineering.application.rag.near_duplicates import (
 )
 from llm_engineering.application.rag.query_expansion import QueryExpander
 from llm_engineering.application.rag.reranking import Reranker, get_reranker
-from llm_engineering.domain.base.vector import SparseEmbedding, author_filter, document_filter
+from llm_engineering.domain.base.vector import SparseEmbedding, author_filter, ids_filter
 from llm_engineering.domain.embedded_chunks import EMBEDDED_CHUNK_CLASSES, EmbeddedChunk
 from llm_engineering.domain.exceptions import LLMTwinException
 
@@ -66,7 +66,6 @@ MAX_CHUNKS_PER_DOCUMENT = 20
 # MiniLM cosine under which no passage is taken as an answer: the tuning set's questions reach 0.36 and more
 # with their best passage, an unrelated one ("best pizza dough recipe") 0.19.
 CLOSE_PASSAGE_FLOOR = 0.25
-DOCUMENT_SCORE_DEPTH = 200  # enough for every chunk of one document when filling a hit's missing score
 
 AuthorSource = Literal["explicit", "query", "llm"]
 EmptyReason = Literal["empty_store", "author_without_documents", "no_close_passage"]
@@ -391,20 +390,25 @@ def _fill_scores(
 ) -> None:
     """Fill the score a hit is missing (it was a candidate of one signal only).
 
-    Its cosine comes from its stored vector, read by id (one request per collection). A hit missing from
-    complete lexical lists shares no term with the query: its lexical score is 0; otherwise its score is looked
-    up among its own document's lexical matches.
+    Its cosine comes from its stored vector, read by id. A hit missing from complete lexical lists shares no term
+    with the query: its lexical score is 0; otherwise one lexical search restricted to the missing ids scores
+    them (one request per collection; a hit it does not return shares no term with the query).
     """
     _fill_cosines([hit for hit in hits if hit.dense_score is None], dense)
-    for hit in hits:
-        if mode == "hybrid" and hit.lexical_score is None and lexical_complete:
-            hit.lexical_score = 0.0
-        elif mode == "hybrid" and hit.lexical_score is None:
-            same = type(hit).search_sparse_scores(sparse, DOCUMENT_SCORE_DEPTH, document_filter(hit.document_id))
-            # Not among the chunk's document's lexical matches: it shares no term with the query.
-            hit.lexical_score = dict(same).get(str(hit.id), 0.0)
-        if mode == "dense":
+    if mode == "dense":
+        for hit in hits:
             hit.lexical_score = None
+        return
+    missing = [hit for hit in hits if hit.lexical_score is None]
+    if missing and not lexical_complete:
+        for chunk_class, same_class in EmbeddedChunk.group_by_class(missing).items():
+            ids = [str(hit.id) for hit in same_class]
+            scores = dict(chunk_class.search_sparse_scores(sparse, len(ids), ids_filter(ids)))
+            for hit, point_id in zip(same_class, ids, strict=True):
+                hit.lexical_score = scores.get(point_id, 0.0)
+    for hit in missing:
+        if hit.lexical_score is None:
+            hit.lexical_score = 0.0
 
 
 def _fill_cosines(hits: list[EmbeddedChunk], dense: list[float]) -> None:
