@@ -370,17 +370,6 @@ class VectorBaseDocument(BaseModel, ABC):
         return [cls.from_record(hit) for hit in hits]
 
     @classmethod
-    def search_scores(
-        cls, query_vector: list[float], limit: int = 10, query_filter: Filter | None = None
-    ) -> list[tuple[str, float]]:
-        """Dense search without payloads: (point id, cosine) pairs, best first."""
-        cls._require_vectors()
-        if not cls._existing():
-            return []
-        hits = cls.store().query_dense(cls.get_collection_name(), query_vector, limit, query_filter, with_payload=False)
-        return [(hit.id, hit.score or 0.0) for hit in hits]
-
-    @classmethod
     def dense_vectors(cls, ids: Iterable[uuid.UUID | str]) -> dict[str, list[float]]:
         """The stored dense vectors of these points (those that exist), by point id; no payloads read."""
         wanted = ids_of(ids)
