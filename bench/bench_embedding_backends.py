@@ -62,21 +62,28 @@ def feature_run() -> tuple[int, float]:
 TOGETHER = "tuning sets together"
 
 
-def evaluate(paths: list[Path]) -> dict[str, dict[str, float]]:
-    """Dense and hybrid figures of the retriever as `tools.rag_eval` computes them (k=10, one chunk per document),
-    over every query of `paths`."""
+def evaluate(tuning: list[Path], heldout: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """Dense and hybrid figures of the retriever as `tools.rag_eval` computes them (k=10, one chunk per document)
+    for each set, and for the tuning sets together (from the same searches: each question is asked once)."""
     from llm_engineering.application.rag import ContextRetriever
     from llm_engineering.application.rag.evaluation import load_queries, run_queries, summarise
 
-    queries = [query for path in paths for query in load_queries(path)]
+    sets = {path.name: load_queries(path) for path in (*tuning, heldout)}
     retriever = ContextRetriever(use_settings=False)
-    results = {}
+    results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in (*sets, TOGETHER)}
     for mode in ("dense", "hybrid"):
 
         def search(labelled, mode=mode):  # noqa: ANN001, ANN202 - LabelledQuery -> hits
             return retriever.search(labelled.query, k=10, mode=mode, author=labelled.author, max_chunks_per_document=1)
 
-        results[mode] = summarise(*run_queries(search, queries))
+        together: tuple[list, list] = ([], [])
+        for name, queries in sets.items():
+            per_query, latencies = run_queries(search, queries)
+            results[name][mode] = summarise(per_query, latencies)
+            if name != heldout.name:
+                together[0].extend(per_query)
+                together[1].extend(latencies)
+        results[TOGETHER][mode] = summarise(*together)
     return results
 
 
@@ -153,10 +160,7 @@ def main() -> None:
             "chunks_per_s": chunks / seconds,
             "cos_min": float(cosines.min()),
             "cos_mean": float(cosines.mean()),
-            "quality": {
-                **{path.name: evaluate([path]) for path in (*args.queries, args.heldout)},
-                TOGETHER: evaluate(args.queries),
-            },
+            "quality": evaluate(args.queries, args.heldout),
         }
     close_vector_store()
     close_connection()

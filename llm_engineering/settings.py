@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # onnx: ONNX Runtime on CPU (exported once from the weights above); torch: sentence-transformers (any device).
     EMBEDDING_BACKEND: Literal["onnx", "torch"] = "onnx"
     # ONNX only. int8 by measurement (bench/bench_embedding_backends.py): on both tuning sets together no Recall@1
-    # or MRR@10 (dense or hybrid) falls below torch fp32's (largest drop 0.000; held-out 0.002), at about 2.1x
+    # or MRR@10 (dense or hybrid) falls below torch fp32's (held-out, reported only: largest drop 0.005), at about 2.1x
     # torch's raw encode speed (bench/bench_feature_pipeline.py).
     EMBEDDING_QUANTIZATION: Literal["int8", "fp32"] = "int8"
     EMBEDDING_THREADS: int | None = None  # unset -> the CPUs this process may use

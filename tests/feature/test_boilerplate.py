@@ -161,26 +161,28 @@ def test_pipeline_flags_boilerplate_incrementally_and_retrieval_can_skip_it(arti
     assert len(skipped) == 3 and not any(hit.metadata.get("boilerplate") for hit in skipped)
 
 
-def test_the_rule_is_part_of_the_prose_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
-    prose_and_code = (DataCategory.ARTICLES, DataCategory.POSTS, DataCategory.REPOSITORIES)
-    before = {category: chunking_fingerprint(category) for category in prose_and_code}
-    monkeypatch.setenv("BOILERPLATE_MIN_DOCUMENTS", "0")  # off
+PROSE_AND_CODE = (DataCategory.ARTICLES, DataCategory.POSTS, DataCategory.REPOSITORIES)
+
+
+def _fingerprints_with(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> dict[DataCategory, str]:
+    """Each category's chunking fingerprint with one setting changed (the environment is restored after)."""
+    monkeypatch.setenv(variable, value)
     _forget_settings()
     try:
-        after = {category: chunking_fingerprint(category) for category in prose_and_code}
+        return {category: chunking_fingerprint(category) for category in PROSE_AND_CODE}
     finally:
         monkeypatch.undo()
         _forget_settings()
+
+
+def test_the_rule_is_part_of_the_prose_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = {category: chunking_fingerprint(category) for category in PROSE_AND_CODE}
+    after = _fingerprints_with(monkeypatch, "BOILERPLATE_MIN_DOCUMENTS", "0")  # off
     assert after[DataCategory.ARTICLES] != before[DataCategory.ARTICLES]
     assert after[DataCategory.POSTS] != before[DataCategory.POSTS]
     assert after[DataCategory.REPOSITORIES] == before[DataCategory.REPOSITORIES]
-    monkeypatch.setenv("BOILERPLATE_OUT_OF_INDEX", "true")  # the rule's index-text option: prose only, too
-    _forget_settings()
-    try:
-        omitting = {category: chunking_fingerprint(category) for category in prose_and_code}
-    finally:
-        monkeypatch.undo()
-        _forget_settings()
+    # The rule's index-text option: prose only, too.
+    omitting = _fingerprints_with(monkeypatch, "BOILERPLATE_OUT_OF_INDEX", "true")
     assert omitting[DataCategory.ARTICLES] != before[DataCategory.ARTICLES]
     assert omitting[DataCategory.REPOSITORIES] == before[DataCategory.REPOSITORIES]
 

@@ -55,6 +55,7 @@ PAYLOAD_MEMORY = qe.Memory.Cached
 # With both settings, author-filtered dense searches over the three 100k-bench collections took 2.8 ms instead
 # of 3.8 (same-process A/B on a busy 2-core machine).
 SEARCH_THREADS = 1
+_RUNTIME = {"payload_memory": PAYLOAD_MEMORY, "max_search_threads": SEARCH_THREADS}  # new and older shards alike
 # Edge needs at least one vector per shard: payload-only collections carry this unused sparse vector.
 PAYLOAD_ONLY_VECTOR = "_payload_only"
 CONFIG_FILE = "edge_config.json"
@@ -341,11 +342,10 @@ def _load_shard(path: Path) -> qe.EdgeShard:
 
 
 def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
-    runtime = {"payload_memory": PAYLOAD_MEMORY, "max_search_threads": SEARCH_THREADS}
     if spec.dense_size is None:
-        return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()}, **runtime)
+        return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()}, **_RUNTIME)
     return qe.EdgeConfig(
-        **runtime,
+        **_RUNTIME,
         vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=spec.dense_size, distance=qe.Distance.Cosine)},
         sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         hnsw_config=qe.HnswIndexConfig(
@@ -372,12 +372,7 @@ def _runtime_config(path: Path) -> qe.EdgeConfig | None:
         name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if params.get("modifier") == "idf" else None)
         for name, params in (persisted.get("sparse_vectors") or {}).items()
     }
-    return qe.EdgeConfig(
-        vectors=vectors or None,
-        sparse_vectors=sparse or None,
-        payload_memory=PAYLOAD_MEMORY,
-        max_search_threads=SEARCH_THREADS,
-    )
+    return qe.EdgeConfig(vectors=vectors or None, sparse_vectors=sparse or None, **_RUNTIME)
 
 
 def _search_params(exact: bool) -> qe.SearchParams:
