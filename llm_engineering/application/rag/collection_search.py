@@ -1,25 +1,74 @@
 """One query against one embedded collection: its dense and its lexical candidates, through the ODM.
 
-Dense hits carry their cosine similarity, lexical hits their BM25 score (saturated term frequencies stored
+Dense candidates carry their cosine similarity, lexical ones their BM25 score (saturated term frequencies stored
 with the chunk, IDF applied by the vector store). Fusing them is the retriever's job (fusion.py), so every
 fused hit can show both of the scores it was ranked by.
+
+Candidates are light: ids, scores and the few payload fields that ranking reads (CANDIDATE_FIELDS). A search
+weighs some two hundred of them and answers with ten, so only the answers are read whole (`read_whole`):
+reading and validating every candidate as a chunk cost more than the engine's own search.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from llm_engineering.domain.base.vector import SparseEmbedding
-from llm_engineering.domain.base.vector_store import Filter
+from llm_engineering.domain.base.vector_store import Filter, Hit
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
 # Lexical candidates fetched per collection: a BM25 search scores every chunk that shares a term anyway, and a
 # deep list gives most fused hits their lexical score without a second search.
 LEXICAL_DEPTH = 100
 
+# What ranking reads of a candidate: its document (aggregation, per-document cap), its author (boilerplate), its
+# text sketch (near-duplicates) and its metadata (heading path, boilerplate flag). Not its text.
+CANDIDATE_FIELDS = ("document_id", "author_id", "text_sketch", "metadata")
+
 SearchMode = Literal["dense", "hybrid"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "hybrid")
+
+
+@dataclass(slots=True, eq=False)
+class Candidate:
+    """A chunk found by a search, before it is read whole: what ranking needs, and both of its scores.
+
+    It answers the attributes ranking reads with the names an EmbeddedChunk gives them. `content` is only
+    read when asked for (`with_content`): exact-text grouping, and chunks stored without a text sketch.
+    """
+
+    chunk_class: type[EmbeddedChunk]
+    id: str
+    document_id: str
+    author_id: str
+    text_sketch: str
+    metadata: dict[str, Any]
+    content: str | None = None
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    score: float | None = None
+
+    @classmethod
+    def from_hit(cls, chunk_class: type[EmbeddedChunk], hit: Hit) -> Candidate:
+        payload = hit.payload
+        return cls(
+            chunk_class,
+            hit.id,
+            str(payload.get("document_id", "")),
+            str(payload.get("author_id", "")),
+            payload.get("text_sketch") or "",
+            payload.get("metadata") or {},
+            payload.get("content"),
+            score=hit.score,
+        )
+
+    def get_collection_name(self) -> str:
+        return self.chunk_class.get_collection_name()
+
+
+Ranked = Candidate | EmbeddedChunk  # what ranking handles: a light candidate, or a chunk read whole
 
 
 @dataclass
@@ -27,11 +76,11 @@ class Candidates:
     """A collection's best chunks for one query, by each signal, best first.
 
     A chunk found by both signals is one object in both lists, carrying both scores. `lexical_scores` holds the
-    BM25 score of every chunk of the deep lexical list (by point id), payload or not.
+    BM25 score of every chunk of the deep lexical list (by point id), read or not.
     """
 
-    dense: list[EmbeddedChunk] = field(default_factory=list)
-    lexical: list[EmbeddedChunk] = field(default_factory=list)
+    dense: list[Candidate] = field(default_factory=list)
+    lexical: list[Candidate] = field(default_factory=list)
     lexical_scores: dict[str, float] = field(default_factory=dict)
     lexical_complete: bool = True  # every chunk that shares a term with the query is in `lexical_scores`
 
@@ -43,27 +92,79 @@ def search_collection(
     limit: int,
     mode: SearchMode = "hybrid",
     query_filter: Filter | None = None,
+    with_content: bool = False,
 ) -> Candidates:
     """Dense candidates always; lexical ones in hybrid mode when the query has terms (not only stopwords).
 
     The lexical ranking goes LEXICAL_DEPTH deep (at least) as ids and scores only: one shorter than that holds
-    every chunk sharing a term. Only its first `limit` chunks are read whole (those the dense list lacks).
+    every chunk sharing a term. Only its first `limit` chunks become candidates (those the dense list lacks are
+    read by id).
     """
-    found = Candidates(dense=chunk_class.search(dense, limit=limit, query_filter=query_filter))
-    for hit in found.dense:
-        hit.dense_score = hit.score
+    fields = (*CANDIDATE_FIELDS, "content") if with_content else CANDIDATE_FIELDS
+    found = Candidates(dense=_candidates(chunk_class, chunk_class.search_fields(dense, limit, query_filter, fields)))
+    for candidate in found.dense:
+        candidate.dense_score = candidate.score
+    if not with_content:
+        _add_missing_content(chunk_class, found.dense)
     if mode != "hybrid" or sparse is None or not sparse.indices:
         return found
     depth = max(limit, LEXICAL_DEPTH)
     ranked = chunk_class.search_sparse_scores(sparse, limit=depth, query_filter=query_filter)
     found.lexical_complete = len(ranked) < depth
     found.lexical_scores = dict(ranked)
-    dense_ids = [str(hit.id) for hit in found.dense]
-    by_id = dict(zip(dense_ids, found.dense, strict=True))
+    by_id = {candidate.id: candidate for candidate in found.dense}
     missing = [point_id for point_id, _ in ranked[:limit] if point_id not in by_id]
-    by_id.update((str(hit.id), hit) for hit in chunk_class.retrieve(missing))  # the ones still there
-    for point_id, hit in by_id.items():
-        hit.lexical_score = found.lexical_scores.get(point_id)
+    read = _candidates(chunk_class, chunk_class.retrieve_fields(missing, fields))
+    if not with_content:
+        _add_missing_content(chunk_class, read)
+    by_id.update((candidate.id, candidate) for candidate in read)  # the ones still there
+    for point_id, candidate in by_id.items():
+        candidate.lexical_score = found.lexical_scores.get(point_id)
     # A point deleted between the two requests is simply left out.
     found.lexical = [by_id[point_id] for point_id, _ in ranked[:limit] if point_id in by_id]
     return found
+
+
+def read_whole(candidates: Sequence[Ranked]) -> list[EmbeddedChunk]:
+    """The candidates as chunks, read whole by id (one request per collection), scores kept, order kept.
+
+    A point deleted since it was found is left out.
+    """
+    light = [candidate for candidate in candidates if isinstance(candidate, Candidate)]
+    by_class: dict[type[EmbeddedChunk], list[Candidate]] = {}
+    for candidate in light:
+        by_class.setdefault(candidate.chunk_class, []).append(candidate)
+    whole: dict[tuple[str, str], EmbeddedChunk] = {}
+    for chunk_class, same_class in by_class.items():
+        name = chunk_class.get_collection_name()
+        whole.update(((name, str(chunk.id)), chunk) for chunk in chunk_class.retrieve(c.id for c in same_class))
+    chunks = []
+    for candidate in candidates:
+        if not isinstance(candidate, Candidate):
+            chunks.append(candidate)
+            continue
+        chunk = whole.get((candidate.get_collection_name(), candidate.id))
+        if chunk is not None:
+            # One validated copy with every score: pydantic's attribute assignment is slow, model_copy is not.
+            chunks.append(
+                chunk.model_copy(
+                    update={
+                        "score": candidate.score,
+                        "dense_score": candidate.dense_score,
+                        "lexical_score": candidate.lexical_score,
+                    }
+                )
+            )
+    return chunks
+
+
+def _candidates(chunk_class: type[EmbeddedChunk], hits: list[Hit]) -> list[Candidate]:
+    return [Candidate.from_hit(chunk_class, hit) for hit in hits]
+
+
+def _add_missing_content(chunk_class: type[EmbeddedChunk], candidates: list[Candidate]) -> None:
+    """Chunks stored before text sketches existed are grouped by their text: read it for those only."""
+    unsketched = {candidate.id: candidate for candidate in candidates if not candidate.text_sketch}
+    if unsketched:
+        for hit in chunk_class.retrieve_fields(unsketched, ("content",)):
+            unsketched[hit.id].content = hit.payload.get("content")

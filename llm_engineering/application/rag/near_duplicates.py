@@ -12,7 +12,7 @@ from collections.abc import Hashable, Sequence
 from loguru import logger
 
 from llm_engineering.application.preprocessing.text_sketch import sketch_values, text_sketch
-from llm_engineering.domain.embedded_chunks import EmbeddedChunk
+from llm_engineering.application.rag.collection_search import Ranked
 
 SHARED_SHARE = 0.5  # share of the shorter text's sketch found in the other one
 BOILERPLATE_DOCUMENTS = 4  # one author's documents sharing a text before it counts as boilerplate
@@ -20,7 +20,7 @@ BOILERPLATE_DOCUMENTS = 4  # one author's documents sharing a text before it cou
 PointKey = tuple[str, str]  # (collection, point id)
 
 
-def point_key(hit: EmbeddedChunk) -> PointKey:
+def point_key(hit: Ranked) -> PointKey:
     return hit.get_collection_name(), str(hit.id)
 
 
@@ -28,7 +28,7 @@ ADD_SKETCHES_COMMAND = "python -m tools.vector_store add-text-sketches"
 _told_about_missing_sketches = False
 
 
-def sketch_of(hit: EmbeddedChunk) -> tuple[int, ...]:
+def sketch_of(hit: Ranked) -> tuple[int, ...]:
     """The stored sketch; chunks embedded before sketches existed get theirs computed now (slower: said once)."""
     global _told_about_missing_sketches
     if hit.text_sketch:
@@ -39,9 +39,7 @@ def sketch_of(hit: EmbeddedChunk) -> tuple[int, ...]:
     return sketch_values(text_sketch(hit.content))
 
 
-def near_duplicate_keys(
-    hits: Sequence[EmbeddedChunk], keys: Sequence[PointKey] | None = None
-) -> dict[PointKey, Hashable]:
+def near_duplicate_keys(hits: Sequence[Ranked], keys: Sequence[PointKey] | None = None) -> dict[PointKey, Hashable]:
     """Point key -> a key shared by near-identical hits (the first such hit's point key).
 
     `keys`: the hits' point keys when the caller has them already (same order as `hits`).
@@ -76,7 +74,7 @@ def near_duplicate_keys(
 
 
 def boilerplate_keys(
-    hits: Sequence[EmbeddedChunk], keys: dict[PointKey, Hashable], min_documents: int = BOILERPLATE_DOCUMENTS
+    hits: Sequence[Ranked], keys: dict[PointKey, Hashable], min_documents: int = BOILERPLATE_DOCUMENTS
 ) -> set[Hashable]:
     """Keys whose near-identical texts come from `min_documents` or more documents of one author.
 

@@ -29,7 +29,14 @@ from loguru import logger
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_query_vector, current_recipe
 from llm_engineering.application.rag.authors import AuthorDirectory, KnownAuthor, without_name
-from llm_engineering.application.rag.collection_search import SEARCH_MODES, SearchMode, search_collection
+from llm_engineering.application.rag.collection_search import (
+    SEARCH_MODES,
+    Candidate,
+    Ranked,
+    SearchMode,
+    read_whole,
+    search_collection,
+)
 from llm_engineering.application.rag.fusion import (
     RRF_K,
     distribution_fusion,
@@ -201,11 +208,13 @@ class ContextRetriever:
         )
 
         limit = max(k * CANDIDATE_FACTOR, MIN_CANDIDATES, RERANK_POOL if use_reranker else 0)
+        with_content = not self.options.merge_near_duplicates  # exact-text grouping reads the texts
         while True:
             dense_lists, lexical_lists, exhausted, lexical_complete = [], [], True, True
             for dense, lexical in zip(vectors, sparse, strict=True):
                 found_lists = [
-                    search_collection(cls, dense.tolist(), lexical, limit, mode, query_filter) for cls in collections
+                    search_collection(cls, dense.tolist(), lexical, limit, mode, query_filter, with_content)
+                    for cls in collections
                 ]
                 exhausted = exhausted and all(len(c.dense) < limit and c.lexical_complete for c in found_lists)
                 lexical_complete = lexical_complete and all(c.lexical_complete for c in found_lists)
@@ -213,7 +222,7 @@ class ContextRetriever:
                 lexical_lists.append([hit for c in found_lists for hit in c.lexical])
             candidates = self._fuse(dense_lists, lexical_lists, mode, text)
             if use_reranker:
-                candidates = self.reranker.rerank(text, candidates[: max(RERANK_POOL, 2 * k)])
+                candidates = self.reranker.rerank(text, read_whole(candidates[: max(RERANK_POOL, 2 * k)]))
             hits = _cap_per_document(candidates, max_chunks_per_document)
             if len(hits) >= k or exhausted or limit >= MAX_CANDIDATES:
                 break
@@ -223,9 +232,9 @@ class ContextRetriever:
         if not candidates:
             result.empty_reason = _why_empty(collections, vectors[0].tolist(), query_filter)
             return result
-        hits = hits[:k]
+        hits = read_whole(hits[:k])  # only the answers are read whole
         _fill_scores(hits, vectors[0].tolist(), sparse[0], mode, lexical_complete)
-        result.best_dense_score = max((hit.dense_score or 0.0) for hit in hits)
+        result.best_dense_score = max(((hit.dense_score or 0.0) for hit in hits), default=0.0)
         # Judged on every candidate: a close passage fused below the top k (a lexical match won) still counts.
         closest = max(result.best_dense_score, *((hit.dense_score or 0.0) for hit in candidates))
         # With an author filter the user asked for that author's passages: they are shown, cosines and all.
@@ -241,11 +250,11 @@ class ContextRetriever:
 
     def _fuse(
         self,
-        dense_lists: list[list[EmbeddedChunk]],
-        lexical_lists: list[list[EmbeddedChunk]],
+        dense_lists: list[list[Candidate]],
+        lexical_lists: list[list[Candidate]],
         mode: SearchMode,
         question: str,
-    ) -> list[EmbeddedChunk]:
+    ) -> list[Candidate]:
         """One ranking from every query's dense and lexical lists; each hit keeps both of its scores."""
         options = self.options
         if options.skip_boilerplate_chunks:
@@ -267,7 +276,7 @@ class ContextRetriever:
                 [hit for hit in hits if groups[point_keys[id(hit)]] not in repeated] for hits in lexical_lists
             ]
 
-        def key(hit: EmbeddedChunk) -> object:
+        def key(hit: Candidate) -> object:
             return groups[point_keys[id(hit)]]
 
         # Cosines compare across collections: each query's dense lists merge into one ranking by score.
@@ -296,9 +305,7 @@ class ContextRetriever:
                 recipe,
             )
         if mode == "hybrid" and options.document_decay > 0:  # dense mode keeps the cosine as its score
-            # Keyed by text: a UUID's hash and equality run in Python, several times per hit.
-            documents = {id(hit): str(hit.document_id) for hit, _ in fused}
-            fused = document_aggregation(fused, lambda hit: documents[id(hit)], options.document_decay)
+            fused = document_aggregation(fused, lambda hit: hit.document_id, options.document_decay)
         for hit, score in fused:
             hit.score = score
         return [hit for hit, _ in fused]
@@ -356,16 +363,16 @@ def _why_empty(collections: list[type[EmbeddedChunk]], dense: list[float], query
     return "empty_store"
 
 
-def _exact_text_keys(hits: list[EmbeddedChunk], keys: list[PointKey]) -> dict[PointKey, object]:
+def _exact_text_keys(hits: list[Candidate], keys: list[PointKey]) -> dict[PointKey, object]:
     """Same words in the same order (the same post published twice, say) -> one key."""
     groups: dict[PointKey, object] = {}
     for hit, hit_key in zip(hits, keys, strict=True):
         if hit_key not in groups:
-            groups[hit_key] = " ".join(re.findall(r"\w+", hit.content.casefold())) or hit_key
+            groups[hit_key] = " ".join(re.findall(r"\w+", (hit.content or "").casefold())) or hit_key
     return groups
 
 
-def _share_scores(hits: list[EmbeddedChunk], keys: list[PointKey], groups: dict[PointKey, object]) -> None:
+def _share_scores(hits: list[Candidate], keys: list[PointKey], groups: dict[PointKey, object]) -> None:
     """A hit found by both signals (or under two near-identical texts) shows the best score of each."""
     best: dict[object, tuple[float | None, float | None]] = {}
     hit_groups = [groups[hit_key] for hit_key in keys]
@@ -374,11 +381,7 @@ def _share_scores(hits: list[EmbeddedChunk], keys: list[PointKey], groups: dict[
         best[group] = (_max(dense, hit.dense_score), _max(lexical, hit.lexical_score))
     for hit, group in zip(hits, hit_groups, strict=True):
         dense, lexical = best[group]
-        # Assigning a pydantic field is slow: only where a score changes.
-        if hit.dense_score != dense:
-            hit.dense_score = dense
-        if hit.lexical_score != lexical:
-            hit.lexical_score = lexical
+        hit.dense_score, hit.lexical_score = dense, lexical
 
 
 def _max(a: float | None, b: float | None) -> float | None:
@@ -432,7 +435,7 @@ def _deeper_limit(limit: int, kept: int, k: int) -> int:
     return min(max(wanted, limit * 2), MAX_CANDIDATES)
 
 
-def _cap_per_document(hits: list[EmbeddedChunk], cap: int | None) -> list[EmbeddedChunk]:
+def _cap_per_document(hits: list[Ranked], cap: int | None) -> list[Ranked]:
     if cap is None:
         return hits
     per_document: dict[object, int] = {}

@@ -15,7 +15,7 @@ import threading
 import uuid
 from abc import ABC
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Self
 
 from pydantic import UUID4, BaseModel, Field
@@ -368,6 +368,27 @@ class VectorBaseDocument(BaseModel, ABC):
             return []
         hits = cls.store().query_sparse(cls.get_collection_name(), sparse.to_port(), limit, query_filter, with_vectors)
         return [cls.from_record(hit) for hit in hits]
+
+    @classmethod
+    def search_fields(
+        cls, query_vector: list[float], limit: int, query_filter: Filter | None, fields: Sequence[str]
+    ) -> list[Hit]:
+        """Dense search returning raw hits with only these payload fields: ranking many candidates without
+        reading (and validating) each of them whole."""
+        cls._require_vectors()
+        if not cls._existing():
+            return []
+        return cls.store().query_dense(
+            cls.get_collection_name(), query_vector, limit, query_filter, with_payload=list(fields)
+        )
+
+    @classmethod
+    def retrieve_fields(cls, ids: Iterable[uuid.UUID | str], fields: Sequence[str]) -> list[Hit]:
+        """The raw hits (only these payload fields) of the points with these ids that exist, in no set order."""
+        wanted = ids_of(ids)
+        if not wanted or not cls._existing():
+            return []
+        return cls.store().retrieve(cls.get_collection_name(), wanted, with_payload=list(fields))
 
     @classmethod
     def dense_vectors(cls, ids: Iterable[uuid.UUID | str]) -> dict[str, list[float]]:
