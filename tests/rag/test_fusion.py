@@ -7,7 +7,8 @@ import uuid
 import numpy as np
 import pytest
 
-from llm_engineering.application.rag.collection_search import search_collection
+from llm_engineering.application.preprocessing.text_sketch import text_sketch
+from llm_engineering.application.rag.collection_search import read_whole, search_collection
 from llm_engineering.application.rag.fusion import (
     distribution_fusion,
     document_aggregation,
@@ -15,7 +16,7 @@ from llm_engineering.application.rag.fusion import (
     reciprocal_rank_fusion,
 )
 from llm_engineering.application.rag.near_duplicates import boilerplate_keys, near_duplicate_keys
-from llm_engineering.domain.base.vector import SparseEmbedding
+from llm_engineering.domain.base.vector import SparseEmbedding, ids_filter
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 
 AUTHOR = uuid.uuid4()
@@ -56,6 +57,26 @@ def test_collection_search_gives_dense_cosines_and_bm25_scores(qdrant_local) -> 
     assert hybrid.lexical_complete
     scores = [hit.lexical_score for hit in hybrid.lexical]
     assert scores[0] > scores[1] > scores[2] > 0
+
+
+def test_candidates_are_light_and_only_answers_are_read_whole(qdrant_local) -> None:
+    chunks = [_chunk("A", 0.9, 0.5), _chunk("B", 0.8, 3.0), _chunk("C", 0.7, 2.0)]
+    for chunk in chunks[:2]:
+        chunk.text_sketch = text_sketch(chunk.content)
+    # C was stored before sketches existed: its text is read, for near-duplicate grouping.
+    EmbeddedArticleChunk.bulk_insert(chunks)
+    found = search_collection(EmbeddedArticleChunk, _vector(1.0), SparseEmbedding(indices=[7], values=[1.0]), 3)
+    assert [(c.content, c.document_id) for c in found.dense] == [
+        (None, str(chunks[0].document_id)),
+        (None, str(chunks[1].document_id)),
+        ("C", str(chunks[2].document_id)),
+    ]
+    found.dense[0].score = 0.42
+    EmbeddedArticleChunk.delete(ids_filter([chunks[1].id]))  # deleted between the search and the reading
+    whole = read_whole(found.dense)
+    assert [hit.content for hit in whole] == ["A", "C"]  # order kept, the deleted one left out
+    assert whole[0].score == 0.42 and round(whole[0].dense_score, 6) == 0.9 and whole[0].lexical_score > 0
+    assert whole[0].link == "https://example.org/A"  # a validated chunk, every field read
 
 
 def test_empty_sparse_query_searches_dense_only(qdrant_local) -> None:

@@ -19,10 +19,6 @@ from llm_engineering.domain.base.vector import SparseEmbedding
 from llm_engineering.domain.base.vector_store import Filter, Hit
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
-# Lexical candidates fetched per collection: a BM25 search scores every chunk that shares a term anyway, and a
-# deep list gives most fused hits their lexical score without a second search.
-LEXICAL_DEPTH = 100
-
 # What ranking reads of a candidate: its document (aggregation, per-document cap), its author (boilerplate), its
 # text sketch (near-duplicates) and its metadata (heading path, boilerplate flag). Not its text.
 CANDIDATE_FIELDS = ("document_id", "author_id", "text_sketch", "metadata")
@@ -75,14 +71,13 @@ Ranked = Candidate | EmbeddedChunk  # what ranking handles: a light candidate, o
 class Candidates:
     """A collection's best chunks for one query, by each signal, best first.
 
-    A chunk found by both signals is one object in both lists, carrying both scores. `lexical_scores` holds the
-    BM25 score of every chunk of the deep lexical list (by point id), read or not.
+    A chunk found by both signals is one object in both lists, carrying both scores; one found by a single
+    signal lacks the other score (the retriever fills it in for the hits it returns).
     """
 
     dense: list[Candidate] = field(default_factory=list)
     lexical: list[Candidate] = field(default_factory=list)
-    lexical_scores: dict[str, float] = field(default_factory=dict)
-    lexical_complete: bool = True  # every chunk that shares a term with the query is in `lexical_scores`
+    lexical_complete: bool = True  # every chunk that shares a term with the query is in `lexical`
 
 
 def search_collection(
@@ -96,9 +91,9 @@ def search_collection(
 ) -> Candidates:
     """Dense candidates always; lexical ones in hybrid mode when the query has terms (not only stopwords).
 
-    The lexical ranking goes LEXICAL_DEPTH deep (at least) as ids and scores only: one shorter than that holds
-    every chunk sharing a term. Only its first `limit` chunks become candidates (those the dense list lacks are
-    read by id).
+    The lexical ranking comes as ids and scores; the chunks the dense list lacks are then read by id. A ranking
+    shorter than `limit` holds every chunk sharing a term. (Ranking deeper, to give more candidates their
+    lexical score, cost more in the 100k-chunk bench than scoring the few answers that lack one.)
     """
     fields = (*CANDIDATE_FIELDS, "content") if with_content else CANDIDATE_FIELDS
     found = Candidates(dense=_candidates(chunk_class, chunk_class.search_fields(dense, limit, query_filter, fields)))
@@ -108,20 +103,19 @@ def search_collection(
         _add_missing_content(chunk_class, found.dense)
     if mode != "hybrid" or sparse is None or not sparse.indices:
         return found
-    depth = max(limit, LEXICAL_DEPTH)
-    ranked = chunk_class.search_sparse_scores(sparse, limit=depth, query_filter=query_filter)
-    found.lexical_complete = len(ranked) < depth
-    found.lexical_scores = dict(ranked)
+    ranked = chunk_class.search_sparse_scores(sparse, limit=limit, query_filter=query_filter)
+    found.lexical_complete = len(ranked) < limit
     by_id = {candidate.id: candidate for candidate in found.dense}
-    missing = [point_id for point_id, _ in ranked[:limit] if point_id not in by_id]
+    missing = [point_id for point_id, _ in ranked if point_id not in by_id]
     read = _candidates(chunk_class, chunk_class.retrieve_fields(missing, fields))
     if not with_content:
         _add_missing_content(chunk_class, read)
-    by_id.update((candidate.id, candidate) for candidate in read)  # the ones still there
-    for point_id, candidate in by_id.items():
-        candidate.lexical_score = found.lexical_scores.get(point_id)
-    # A point deleted between the two requests is simply left out.
-    found.lexical = [by_id[point_id] for point_id, _ in ranked[:limit] if point_id in by_id]
+    by_id.update((candidate.id, candidate) for candidate in read)
+    for point_id, lexical_score in ranked:
+        candidate = by_id.get(point_id)
+        if candidate is not None:  # a point deleted between the two requests is left out
+            candidate.lexical_score = lexical_score
+            found.lexical.append(candidate)
     return found
 
 

@@ -52,16 +52,17 @@ def near_duplicate_keys(hits: Sequence[Ranked], keys: Sequence[PointKey] | None 
         if hit_key in groups:
             continue
         sketch = sketch_of(hit)
-        shared = Counter(map(owner_of.get, sketch))
-        shared.pop(None, None)
-        match = next(
-            (
-                owner
-                for owner, count in shared.most_common()
-                if count >= SHARED_SHARE * min(len(sketch), representatives[owner][1])
-            ),
-            None,
-        )
+        owners = [owner_of[value] for value in sketch if value in owner_of]
+        match = None
+        if owners:  # most hits share no sampled shingle with any earlier one: no counting for them
+            match = next(
+                (
+                    owner
+                    for owner, count in Counter(owners).most_common()
+                    if count >= SHARED_SHARE * min(len(sketch), representatives[owner][1])
+                ),
+                None,
+            )
         if match is not None:
             groups[hit_key] = representatives[match][0]
             continue
