@@ -3,7 +3,8 @@
 The retriever searches each collection twice (dense cosine, BM25) and fuses the two rankings here:
 - reciprocal-rank fusion: an item earns weight / (RRF_K + rank) from each list it is in;
 - distribution-based score fusion: each list's scores are mapped onto [0, 1] by their own spread
-  (mean +- 3 standard deviations), then summed with weights, so a clear winner in one list keeps its margin.
+  (mean +- `sigmas` standard deviations, clipped), then summed with weights, so a clear winner in one list
+  keeps its margin.
 Dense cosines are comparable across collections, so dense lists merge by their best score first.
 Then optionally document-level aggregation: a document's best chunk is scored by itself plus a decayed share
 of the document's next best chunks.
@@ -20,6 +21,8 @@ T = TypeVar("T")
 # The one RRF constant of the project: the usual constant of the RRF paper. It damps the gap between the
 # first ranks of each list, so an item both lists place near the top beats the top of only one.
 RRF_K = 60
+# Distribution-based fusion's usual spread (mean +- 3 sigma); the retriever chooses its own (RetrievalOptions).
+DBSF_SIGMAS = 3.0
 
 
 def reciprocal_rank_fusion(
@@ -54,8 +57,10 @@ def distribution_fusion(
     scored_lists: Sequence[Sequence[tuple[T, float]]],
     key: Callable[[T], Hashable],
     weights: Sequence[float] | None = None,
+    sigmas: float = DBSF_SIGMAS,
 ) -> list[tuple[T, float]]:
-    """Items ordered by the weighted sum of their scores, each list normalised by mean +- 3 sigma to [0, 1]."""
+    """Items ordered by the weighted sum of their scores, each list normalised by mean +- `sigmas` standard
+    deviations to [0, 1] (a narrower spread clips a list's clear leaders to 1 and spreads the rest wider)."""
     if weights is not None and len(weights) != len(scored_lists):
         raise ValueError(f"{len(weights)} weights for {len(scored_lists)} scored lists")
     scores: dict[Hashable, float] = {}
@@ -68,7 +73,7 @@ def distribution_fusion(
         # Plain float arithmetic: the statistics module computes exactly (fractions), too slow per search.
         mean = math.fsum(values) / len(values)
         spread = math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
-        low, high = mean - 3 * spread, mean + 3 * spread
+        low, high = mean - sigmas * spread, mean + sigmas * spread
         best: dict[Hashable, float] = {}
         for item, score in scored:
             item_key = key(item)
