@@ -7,7 +7,8 @@ Each index-time recipe (plain or contextual chunk text, BM25 tokenisation with s
 identifiers, boilerplate kept out of the index text; see RECIPES) is indexed once by the feature pipeline's own
 stages (clean -> chunk + embed -> load) in a home of its own under --homes; a second run of the bench finds the
 index up to date and embeds nothing. Query-time levers (fusion, near-duplicate merge, document aggregation,
-weights, candidate-level boilerplate drop, skipping chunks flagged as boilerplate at feature time, heading match)
+weights, DBSF's spread, candidate-level boilerplate drop, skipping chunks flagged as boilerplate at feature time,
+heading match, dense pseudo-relevance feedback, the document centroid signal)
 are then toggled on the same index. Every configuration runs the real ContextRetriever end to end (query
 embedding, vector store, fusion), no LLM, no reranker. Reported at document level, one chunk per document,
 k=10: Recall@1/5, MRR@10, nDCG@10, p50/p95 latency, for each tuning set, both together, and the held-out set
@@ -73,6 +74,19 @@ _OFF = {
     "drop_boilerplate": False,
     "skip_boilerplate_chunks": False,
     "heading_weight": 0.0,
+    "dbsf_sigmas": 3.0,
+    "feedback_depth": 0,
+    "feedback_weight": 0.0,
+    "document_weight": 0.0,
+}
+# The default since issue 11's second round: DBSF over mean +- 2 sigma, BM25 x1.2.
+_DEFAULT = {
+    **_OFF,
+    "merge_near_duplicates": True,
+    "fusion": "dbsf",
+    "document_decay": 0.3,
+    "dbsf_sigmas": 2.0,
+    "lexical_weight": 1.2,
 }
 LEVERS: dict[str, dict] = {
     "baseline rrf": {**_OFF},
@@ -131,6 +145,14 @@ LEVERS: dict[str, dict] = {
         "document_decay": 0.3,
         "heading_weight": 0.2,
     },
+    "+near-dup dbsf 2sigma +doc-agg 0.3": {**_DEFAULT, "lexical_weight": 1.0},
+    "+near-dup dbsf 2sigma lexical x1.2 +doc-agg 0.3 (default)": _DEFAULT,
+    "+near-dup dbsf 2sigma lexical x1.5 +doc-agg 0.3": {**_DEFAULT, "lexical_weight": 1.5},
+    "default +feedback 1 x0.3": {**_DEFAULT, "feedback_depth": 1, "feedback_weight": 0.3},
+    "default +feedback 3 x0.3": {**_DEFAULT, "feedback_depth": 3, "feedback_weight": 0.3},
+    "default +feedback 3 x1.0": {**_DEFAULT, "feedback_depth": 3, "feedback_weight": 1.0},
+    "default +doc-centroid 0.2": {**_DEFAULT, "document_weight": 0.2},
+    "default +doc-centroid 0.5": {**_DEFAULT, "document_weight": 0.5},
 }
 METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
 
@@ -240,10 +262,10 @@ def _print(table: dict[str, dict]) -> None:
     for set_name in REPORTED:
         source = SETS.get(set_name) or " + ".join(SETS[part] for part in COMBINED[set_name])
         print(f"\n{set_name} ({source}), k=10, one chunk per document")
-        print(f"{'recipe | levers':64}" + "".join(f"{metric:>10}" for metric in METRICS))
+        print(f"{"recipe | levers":80}" + "".join(f"{metric:>10}" for metric in METRICS))
         for config, by_set in table.items():
             figures = by_set[set_name]
-            print(f"{config:64}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
+            print(f"{config:80}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def distribution_fusion(
     sigmas: float = DBSF_SIGMAS,
 ) -> list[tuple[T, float]]:
     """Items ordered by the weighted sum of their scores, each list normalised by mean +- `sigmas` standard
-    deviations to [0, 1] (a narrower spread clips a list's clear leaders to 1 and spreads the rest wider)."""
+    deviations to [0, 1] (a narrower spread widens the gaps inside it and clips what lies beyond to 0 or 1)."""
     if weights is not None and len(weights) != len(scored_lists):
         raise ValueError(f"{len(weights)} weights for {len(scored_lists)} scored lists")
     scores: dict[Hashable, float] = {}
