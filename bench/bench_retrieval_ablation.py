@@ -262,7 +262,7 @@ def _print(table: dict[str, dict]) -> None:
     for set_name in REPORTED:
         source = SETS.get(set_name) or " + ".join(SETS[part] for part in COMBINED[set_name])
         print(f"\n{set_name} ({source}), k=10, one chunk per document")
-        print(f"{"recipe | levers":80}" + "".join(f"{metric:>10}" for metric in METRICS))
+        print(f"{'recipe | levers':80}" + "".join(f"{metric:>10}" for metric in METRICS))
         for config, by_set in table.items():
             figures = by_set[set_name]
             print(f"{config:80}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
