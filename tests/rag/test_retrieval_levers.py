@@ -94,10 +94,10 @@ def test_feedback_reranks_the_dense_candidates_by_the_rocchio_vector(stores, mon
 
     assert len(calls) == 1
     top, query, ranked = calls[0]
-    stored = {chunk.content: _unit(chunk.embedding) for chunk in chunks}
-    moved = _unit(query) + 0.7 * stored[top.content]  # feedback: the fused ranking's best passage
+    stored = {str(chunk.id): _unit(chunk.embedding) for chunk in chunks}
+    moved = _unit(query) + 0.7 * stored[str(top.id)]  # feedback: the fused ranking's best passage
     for hit, score in ranked:
-        assert score == pytest.approx(float(moved @ stored[hit.content]), abs=1e-5)
+        assert score == pytest.approx(float(moved @ stored[str(hit.id)]), abs=1e-5)
     assert [score for _, score in ranked] == sorted((score for _, score in ranked), reverse=True)
     # What a user reads stays the cosine with the question itself.
     assert {hit.link: hit.dense_score for hit in hits} == pytest.approx(plain)
