@@ -162,3 +162,8 @@ def _add_missing_content(chunk_class: type[EmbeddedChunk], candidates: list[Cand
     if unsketched:
         for hit in chunk_class.retrieve_fields(unsketched, ("content",)):
             unsketched[hit.id].content = hit.payload.get("content")
+
+
+def chunk_class_of(hit: Ranked) -> type[EmbeddedChunk]:
+    """The collection class a ranked hit comes from (a light candidate names it; a chunk read whole is one)."""
+    return hit.chunk_class if isinstance(hit, Candidate) else type(hit)

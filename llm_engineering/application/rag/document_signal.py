@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from llm_engineering.application.rag.collection_search import Candidate, Ranked
+from llm_engineering.application.rag.collection_search import Ranked, chunk_class_of
 from llm_engineering.domain.base.vector import field_in_filter
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
 
@@ -67,8 +67,7 @@ def document_boost(
         top.setdefault(document(hit), hit)
     wanted: dict[type[EmbeddedChunk], list[str]] = {}
     for hit in top.values():
-        chunk_class = hit.chunk_class if isinstance(hit, Candidate) else type(hit)
-        wanted.setdefault(chunk_class, []).append(str(hit.document_id))
+        wanted.setdefault(chunk_class_of(hit), []).append(str(hit.document_id))
     scores = document_scores(wanted, query)
     spread = _spread(scores)
     best_chunks = {id(hit) for hit in top.values()}

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from llm_engineering.application.rag.collection_search import Candidate, Ranked
+from llm_engineering.application.rag.collection_search import Ranked, chunk_class_of
 
 T = TypeVar("T", bound=Ranked)
 
@@ -25,7 +25,7 @@ def stored_vectors(hits: Sequence[Ranked]) -> dict[int, np.ndarray]:
     found: dict[int, np.ndarray] = {}
     by_class: dict[type, list[Ranked]] = {}
     for hit in hits:
-        by_class.setdefault(hit.chunk_class if isinstance(hit, Candidate) else type(hit), []).append(hit)
+        by_class.setdefault(chunk_class_of(hit), []).append(hit)
     for chunk_class, same_class in by_class.items():
         vectors = chunk_class.dense_vectors(str(hit.id) for hit in same_class)
         for hit in same_class:
