@@ -1,7 +1,7 @@
 """Embedding backends side by side on the handbook corpus: retrieval quality and closeness to torch fp32.
 
     python bench/bench_embedding_backends.py [--corpus ../shared/corpus/handbook_warehouse] \
-        [--queries data/eval/handbook_queries.jsonl data/eval/handbook_tuning2.jsonl] \
+        [--queries data/eval/handbook_queries.jsonl data/eval/handbook_tuning2.jsonl data/eval/handbook_tuning3.jsonl] \
         [--heldout data/eval/handbook_heldout.jsonl]
 
 One temp MOODSWARM_HOME: the corpus is imported once, then for each backend (torch fp32 first, the reference;
@@ -129,7 +129,10 @@ def main() -> None:
         "--queries",
         type=Path,
         nargs="+",
-        default=[REPO_ROOT / "data" / "eval" / name for name in ("handbook_queries.jsonl", "handbook_tuning2.jsonl")],
+        default=[
+            REPO_ROOT / "data" / "eval" / name
+            for name in ("handbook_queries.jsonl", "handbook_tuning2.jsonl", "handbook_tuning3.jsonl")
+        ],
     )
     parser.add_argument("--heldout", type=Path, default=REPO_ROOT / "data" / "eval" / "handbook_heldout.jsonl")
     args = parser.parse_args()

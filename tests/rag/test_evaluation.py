@@ -76,6 +76,9 @@ def test_a_link_group_is_one_relevant_document(tmp_path: Path) -> None:
 def test_shipped_query_files_are_valid() -> None:
     root = Path(__file__).resolve().parents[2] / "data" / "eval"
     assert len(load_queries(root / "handbook_queries.jsonl")) >= 30
+    for name in ("handbook_tuning2.jsonl", "handbook_tuning3.jsonl"):
+        tuning = load_queries(root / name)
+        assert len(tuning) >= 60 and {query.kind for query in tuning} >= {"fact", "topic", "hard", "keyword"}
     heldout = load_queries(root / "handbook_heldout.jsonl")
     assert len(heldout) >= 40 and {query.kind for query in heldout} >= {"fact", "topic", "author-scoped", "keyword"}
     assert len(load_queries(root / "sample_queries.jsonl")) >= 10
