@@ -10,6 +10,7 @@ import pytest
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import bm25_document_vector, bm25_query_vector
 from llm_engineering.application.rag import ContextRetriever, InvalidQuery, UnknownAuthor
+from llm_engineering.application.rag.retriever import RetrievalOptions
 from llm_engineering.domain.documents import ArticleDocument, UserDocument
 from llm_engineering.domain.embedded_chunks import EmbeddedArticleChunk
 from tests.rag.conftest import CORPUS, KnowledgeBase
@@ -205,6 +206,15 @@ def test_a_question_far_from_every_passage_says_so(knowledge_base: KnowledgeBase
     result = ContextRetriever(use_settings=False).retrieve("best pizza dough recipe", k=5)
     assert result.hits == [] and result.empty_reason == "no_close_passage"
     assert result.message.startswith("No passage is close to this question (best cosine")
+
+
+def test_a_passage_holding_every_term_of_the_question_counts_as_close(knowledge_base: KnowledgeBase) -> None:
+    """A rare name alone scores a low cosine even against the passage that contains it: the exact match counts."""
+    strict = ContextRetriever(use_settings=False, options=RetrievalOptions(close_passage_floor=0.99))
+    found = strict.retrieve("GraphSAGE", k=3)
+    assert found.hits and "GraphSAGE" in found.hits[0].content and found.best_dense_score < 0.99
+    assert strict.retrieve("GraphSAGE", k=3, mode="dense").empty_reason == "no_close_passage"  # no lexical signal
+    assert strict.retrieve("GraphSAGE pizza", k=3).empty_reason == "no_close_passage"  # one term is not enough
 
 
 def test_an_author_without_documents_is_named_as_the_cause(knowledge_base: KnowledgeBase) -> None:

@@ -47,6 +47,7 @@ from llm_engineering.application.rag.fusion import (
     reciprocal_rank_fusion,
 )
 from llm_engineering.application.rag.heading_match import heading_boost, query_terms
+from llm_engineering.application.rag.lexical_match import holds_every_term
 from llm_engineering.application.rag.llm_client import ChatClient
 from llm_engineering.application.rag.llm_self_query import LLMAuthorExtractor
 from llm_engineering.application.rag.near_duplicates import (
@@ -255,8 +256,13 @@ class ContextRetriever:
         result.best_dense_score = max(((hit.dense_score or 0.0) for hit in hits), default=0.0)
         # Judged on every candidate: a close passage fused below the top k (a lexical match won) still counts.
         closest = max(result.best_dense_score, *((hit.dense_score or 0.0) for hit in candidates))
-        # With an author filter the user asked for that author's passages: they are shown, cosines and all.
-        if query_filter is None and closest < self.options.close_passage_floor:
+        # With an author filter the user asked for that author's passages: they are shown, cosines and all. A
+        # passage holding every term of the question (a rare name, an identifier) is close whatever its cosine.
+        if (
+            query_filter is None
+            and closest < self.options.close_passage_floor
+            and not (mode == "hybrid" and holds_every_term(hits, sparse[0]))
+        ):
             result.empty_reason, result.min_score, result.best_dense_score = "no_close_passage", None, closest
             return result
         if min_score is not None:
