@@ -67,6 +67,19 @@ RECIPES: dict[str, dict[str, str]] = {
         "BM25_STEMMING": "true",
         "BOILERPLATE_OUT_OF_INDEX": "true",
     },
+    # Shorter chunks (context included) than the default 256 tokens: MiniLM was trained on texts of 128 tokens.
+    "contextual+stem 128-token chunks": {
+        **_BM25_V1,
+        "CHUNK_CONTEXT_TOKENS": "32",
+        "BM25_STEMMING": "true",
+        "EMBEDDING_MAX_TOKENS": "128",
+    },
+    "contextual+stem 192-token chunks": {
+        **_BM25_V1,
+        "CHUNK_CONTEXT_TOKENS": "32",
+        "BM25_STEMMING": "true",
+        "EMBEDDING_MAX_TOKENS": "192",
+    },
 }
 # name -> RetrievalOptions fields; "baseline" is plain dense + BM25 RRF (k=60), exact-text dedup only.
 # Every row names all the levers it sets, so a change of the defaults does not change what a row measures.
