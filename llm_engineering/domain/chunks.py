@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC
+from typing import Self
 
-from pydantic import UUID4, Field
+from pydantic import UUID4, Field, PrivateAttr
 
 from llm_engineering.domain.base import VectorBaseDocument
 from llm_engineering.domain.types import DataCategory
@@ -18,6 +19,17 @@ class Chunk(VectorBaseDocument, ABC):
     author_id: UUID4
     author_full_name: str
     metadata: dict = Field(default_factory=dict)
+    # The model's token ids of the chunk's index text, when the chunker had them; never stored.
+    _index_token_ids: list[int] | None = PrivateAttr(default=None)
+
+    @property
+    def index_token_ids(self) -> list[int] | None:
+        return self._index_token_ids
+
+    def with_index_token_ids(self, ids: list[int] | None) -> Self:
+        """This chunk, remembering the ids (the embedding step then does not tokenize its text again)."""
+        self._index_token_ids = ids
+        return self
 
 
 class PostChunk(Chunk):

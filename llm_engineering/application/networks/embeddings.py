@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -35,7 +36,9 @@ class EmbeddingError(LLMTwinException):
 
 
 class Encoder(Protocol):
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+    def encode(
+        self, texts: list[str], batch_size: int, token_ids: Sequence[Sequence[int] | None] | None = None
+    ) -> np.ndarray: ...
 
 
 class EmbeddingModel:
@@ -140,12 +143,23 @@ class EmbeddingModel:
         model_file = onnx_model_file(folder, self.quantization)
         return OnnxEncoder(model_file, self.tokenizer, self.max_input_length, self.threads)
 
-    def embed(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
-        """Normalised embeddings, one row per text, in order. Raises on any failure."""
+    def embed(
+        self,
+        texts: list[str],
+        batch_size: int | None = None,
+        token_ids: Sequence[Sequence[int] | None] | None = None,
+    ) -> np.ndarray:
+        """Normalised embeddings, one row per text, in order. Raises on any failure.
+
+        `token_ids[i]`, when given, must be what `tokenizer` makes of `texts[i]` (special tokens included, not
+        truncated): an encoder that tokenizes with it may use them instead of tokenizing the text again.
+        """
         if not texts:
             return np.zeros((0, self.embedding_size), dtype=np.float32)
+        if token_ids is not None and len(token_ids) != len(texts):
+            raise EmbeddingError(f"Got {len(token_ids)} token id lists for {len(texts)} texts")
         try:
-            vectors = self.encoder.encode(texts, batch_size or self.batch_size)
+            vectors = self.encoder.encode(texts, batch_size or self.batch_size, token_ids)
         except LLMTwinException:
             raise
         except Exception as error:  # onnxruntime/torch/tokenizers raise many types; surface them as one

@@ -1,14 +1,20 @@
 """Sentence embeddings with ONNX Runtime on CPU: the exported transformer, then mean pooling and L2
-normalisation exactly as sentence-transformers does them (mask-weighted mean, norm clamped at 1e-12)."""
+normalisation exactly as sentence-transformers does them (mask-weighted mean, norm clamped at 1e-12).
+
+Token ids come from the caller where it has them (the chunker's, see token_ids.py); the other texts of a call
+are tokenized together, in one call. Each batch is then padded exactly as the tokenizer pads one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from llm_engineering.application.networks.onnx_export import INPUT_NAMES
+from llm_engineering.application.networks.token_ids import truncated
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -28,22 +34,45 @@ class OnnxEncoder:
         self.max_tokens = max_tokens
         self._inputs = {i.name for i in self.session.get_inputs()}
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int, token_ids: Sequence[Sequence[int] | None] | None = None
+    ) -> np.ndarray:
         # Batches of similar lengths pad less; rows go back to the caller's order at the end.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        ids = self._token_ids(texts, token_ids)
         rows: list[np.ndarray] = []
         for start in range(0, len(order), batch_size):
-            rows.append(self._encode_batch([texts[i] for i in order[start : start + batch_size]]))
+            rows.append(self._encode_batch([ids[i] for i in order[start : start + batch_size]]))
         sorted_vectors = np.concatenate(rows)
         vectors = np.empty_like(sorted_vectors)
         vectors[order] = sorted_vectors
         return vectors
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encoded = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
-        feed = {name: encoded[name].astype(np.int64) for name in INPUT_NAMES if name in self._inputs}
+    def _token_ids(self, texts: list[str], known: Sequence[Sequence[int] | None] | None) -> list[list[int]]:
+        """Every text's ids, truncated as the tokenizer truncates: the texts without known ids in one call."""
+        ids: list[Sequence[int] | None] = list(known) if known is not None else [None] * len(texts)
+        missing = [i for i, text_ids in enumerate(ids) if text_ids is None]
+        if missing:
+            encoded = self.tokenizer(
+                [texts[i] for i in missing], truncation=True, max_length=self.max_tokens, verbose=False
+            )["input_ids"]
+            for i, text_ids in zip(missing, encoded, strict=True):
+                ids[i] = text_ids
+        return [truncated(text_ids, self.max_tokens) for text_ids in ids]
+
+    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        # Padded as the tokenizer pads a batch (padding=True): to the longest, on the tokenizer's side.
+        length = max(len(ids) for ids in batch)
+        input_ids = np.full((len(batch), length), self.tokenizer.pad_token_id or 0, dtype=np.int64)
+        attention_mask = np.zeros((len(batch), length), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            columns = slice(length - len(ids), length) if self.tokenizer.padding_side == "left" else slice(0, len(ids))
+            input_ids[row, columns] = ids
+            attention_mask[row, columns] = 1
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": np.zeros_like(input_ids)}
+        feed = {name: inputs[name] for name in INPUT_NAMES if name in self._inputs}
         hidden = self.session.run(None, feed)[0]
-        mask = encoded["attention_mask"][..., None].astype(np.float32)
+        mask = attention_mask[..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return (pooled / norms).astype(np.float32)

@@ -90,17 +90,24 @@ def terms(text: str, recipe: Bm25Recipe | None = None) -> list[str]:
         return [word.rstrip(".") for word in _WORD.findall(normalised) if word not in _STOPWORDS]
     found: list[str] = []
     for word in _WORD.findall(normalised):
-        word = word.rstrip(".")
-        whole = word.casefold()
-        if whole in _STOPWORDS:
-            continue
-        found.append(_stem(whole) if recipe.stem else whole)
-        if recipe.split_identifiers:
-            for part in _parts(word):
-                part = part.casefold()
-                if part not in _STOPWORDS:
-                    found.append(_stem(part) if recipe.stem else part)
+        found.extend(_word_terms(word, recipe.stem, recipe.split_identifiers))
     return found
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str, stem: bool, split_identifiers: bool) -> tuple[str, ...]:
+    """One word's terms (memoised: a corpus repeats its words, and stemming is slow pure Python)."""
+    word = word.rstrip(".")
+    whole = word.casefold()
+    if whole in _STOPWORDS:
+        return ()
+    found = [_stem(whole) if stem else whole]
+    if split_identifiers:
+        for part in _parts(word):
+            part = part.casefold()
+            if part not in _STOPWORDS:
+                found.append(_stem(part) if stem else part)
+    return tuple(found)
 
 
 def term_index(term: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,10 @@ class TorchEncoder:
         self.model.max_seq_length = max_tokens
         self.model.eval()
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int, token_ids: Sequence[Sequence[int] | None] | None = None
+    ) -> np.ndarray:
+        # sentence-transformers tokenizes itself: token ids from the chunker are not used here.
         return self.model.encode(
             texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
         )

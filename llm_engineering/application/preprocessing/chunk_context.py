@@ -20,9 +20,20 @@ def heading_path(text: str, position: int) -> str:
 
     A heading that starts exactly at `position` counts: a chunk opening a section belongs to it.
     """
+    return heading_paths(text, [position])[0]
+
+
+def heading_paths(text: str, positions: list[int]) -> list[str]:
+    """heading_path at each of `positions` (in any order), reading the text's headings once."""
+    paths: dict[int, str] = {}
     stack: list[tuple[int, str]] = []  # (level, heading), levels strictly increasing
+    pending = sorted(set(positions))
+    next_position = 0
     for match in _HEADING.finditer(text):
-        if match.start() > position:
+        while next_position < len(pending) and match.start() > pending[next_position]:
+            paths[pending[next_position]] = PATH_SEPARATOR.join(heading for _, heading in stack)
+            next_position += 1
+        if next_position == len(pending):
             break
         level, heading = len(match.group(1)), _plain(match.group(2))
         if not heading:
@@ -35,22 +46,32 @@ def heading_path(text: str, position: int) -> str:
         while len(stack) > 1 and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, heading))
-    return PATH_SEPARATOR.join(heading for _, heading in stack)
+    path = PATH_SEPARATOR.join(heading for _, heading in stack)
+    for position in pending[next_position:]:
+        paths[position] = path
+    return [paths[position] for position in positions]
 
 
 def truncate_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> str:
     """`text` cut at a word boundary to at most `budget` model tokens (no special tokens); '' if none fit."""
+    return fit_to_tokens(tokenizer, text, budget)[0]
+
+
+def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> tuple[str, list[int]]:
+    """truncate_to_tokens, with the kept text's token ids (no special tokens)."""
     if budget <= 0 or not text:
-        return ""
+        return "", []
     encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     offsets = [(start, end) for start, end in encoding["offset_mapping"] if end > start]
     if len(offsets) <= budget:
-        return text
+        return text, list(encoding["input_ids"])
     cut = offsets[budget][0]  # the start of the first token that does not fit
     kept = text[:cut]
     if cut < len(text) and text[cut - 1].isalnum() and text[cut].isalnum():
         kept = kept.rsplit(" ", 1)[0] if " " in kept else ""  # never end in half a word
-    return kept.rstrip(" >")
+    kept = kept.rstrip(" >")
+    ids = tokenizer(kept, add_special_tokens=False, verbose=False)["input_ids"] if kept else []
+    return kept, list(ids)
 
 
 def _plain(heading: str) -> str:

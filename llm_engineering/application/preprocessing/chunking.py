@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 # Boundaries are the END of each match: the position where the next piece begins.
@@ -41,6 +41,8 @@ class TextSpan:
     end: int
     token_count: int  # with special tokens, as the model counts them
     overlap_start: int  # where the new (not overlapped) text of this chunk begins
+    # The chunk's token ids as the model sees them (special tokens included), once verified: the encoder reuses them.
+    token_ids: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
 
 class TokenBudgetChunker:
@@ -144,11 +146,12 @@ class TokenBudgetChunker:
         limit = self.config.max_tokens
         while True:
             texts = [self._text[span.start : span.end] for span in spans]
-            counts = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]]
+            token_ids = self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]
+            counts = [len(ids) for ids in token_ids]
             if all(count <= limit for count in counts):
                 return [
-                    TextSpan(span.start, span.end, count, span.overlap_start)
-                    for span, count in zip(spans, counts, strict=True)
+                    TextSpan(span.start, span.end, len(ids), span.overlap_start, tuple(ids))
+                    for span, ids in zip(spans, token_ids, strict=True)
                 ]
             fixed: list[TextSpan] = []
             for span, count in zip(spans, counts, strict=True):

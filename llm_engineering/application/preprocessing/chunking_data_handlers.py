@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
 from llm_engineering.application.networks.sparse import current_recipe
+from llm_engineering.application.networks.token_ids import joins_at_whitespace, with_context
 from llm_engineering.application.preprocessing.boilerplate import (
     CHUNK_SHARE,
     boilerplate_recipe,
@@ -28,7 +29,7 @@ from llm_engineering.application.preprocessing.boilerplate import (
     index_omissions,
     without_spans,
 )
-from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
+from llm_engineering.application.preprocessing.chunk_context import fit_to_tokens, heading_paths
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
     HEADING,
@@ -132,16 +133,21 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
         self.max_tokens = get_settings().EMBEDDING_MAX_TOKENS
         self.with_context = context_tokens(self.category) > 0
         self.boilerplate_out_of_index = get_settings().BOILERPLATE_OUT_OF_INDEX
+        # The chunk's ids joined with its context's are its index text's: the encoder need not tokenize it.
+        self.passes_token_ids = joins_at_whitespace(model.tokenizer)
 
     def chunk(self, document: CleanT) -> list[ChunkT]:
         chunks: list[ChunkT] = []
         text = document.content or ""
-        for index, span in enumerate(self.chunker.split(text)):
+        spans = self.chunker.split(text)
+        paths = heading_paths(text, [span.start for span in spans]) if self.with_context else []
+        for index, span in enumerate(spans):
             extra = {}
+            context_ids: list[int] = []
             if self.with_context:
                 # The chunk already holds span.token_count tokens (special tokens included).
                 room = self.max_tokens - span.token_count - 1
-                context = truncate_to_tokens(self.tokenizer, heading_path(text, span.start), room)
+                context, context_ids = fit_to_tokens(self.tokenizer, paths[index], room)
                 if context:
                     extra = {"context": context}
             # Measured on the chunk's own text: the overlap it repeats was judged with the previous chunk.
@@ -151,26 +157,27 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
                 omitted = index_omissions(document.boilerplate_spans, text, span.start, span.end)
                 if omitted:
                     extra["index_omit"] = [list(pair) for pair in omitted]
-            chunks.append(
-                self._build(
-                    document,
-                    id=chunk_id(document.id, index),
-                    content=document.content[span.start : span.end],
-                    platform=document.platform,
-                    document_id=document.id,
-                    chunk_index=index,
-                    author_id=document.author_id,
-                    author_full_name=document.author_full_name,
-                    metadata={
-                        "char_start": span.start,
-                        "char_end": span.end,
-                        "new_text_start": span.overlap_start,
-                        "token_count": span.token_count,
-                        "content_hash": document.content_hash,
-                        **extra,
-                    },
-                )
+            # Left-out boilerplate makes the index text differ from the chunk's content: tokenized at embedding.
+            passes_ids = self.passes_token_ids and span.token_ids and "index_omit" not in extra
+            chunk = self._build(
+                document,
+                id=chunk_id(document.id, index),
+                content=document.content[span.start : span.end],
+                platform=document.platform,
+                document_id=document.id,
+                chunk_index=index,
+                author_id=document.author_id,
+                author_full_name=document.author_full_name,
+                metadata={
+                    "char_start": span.start,
+                    "char_end": span.end,
+                    "new_text_start": span.overlap_start,
+                    "token_count": span.token_count,
+                    "content_hash": document.content_hash,
+                    **extra,
+                },
             )
+            chunks.append(chunk.with_index_token_ids(with_context(span.token_ids, context_ids) if passes_ids else None))
         return chunks
 
     @abstractmethod

@@ -21,12 +21,19 @@ EMBEDDED_CLASS: dict[type[Chunk], type[EmbeddedChunk]] = {
 }
 
 
-def embed_texts(texts: list[str], batch_size: int | None = None) -> list[list[float]]:
-    """Dense vectors in input order. Texts are encoded sorted by length: batches then pad far less."""
+def embed_texts(
+    texts: list[str], batch_size: int | None = None, token_ids: list[list[int] | None] | None = None
+) -> list[list[float]]:
+    """Dense vectors in input order. Texts are encoded sorted by length: batches then pad far less.
+
+    `token_ids`, where given, are each text's ids as the model's tokenizer makes them (the encoder may skip
+    tokenizing those texts); the batches are the same either way.
+    """
     if not texts:
         return []
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-    vectors = get_embedding_model().embed([texts[i] for i in order], batch_size=batch_size)
+    ids_in_order = [token_ids[i] for i in order] if token_ids is not None else None
+    vectors = get_embedding_model().embed([texts[i] for i in order], batch_size=batch_size, token_ids=ids_in_order)
     result: list[list[float]] = [[] for _ in texts]
     for row, index in enumerate(order):
         result[index] = vectors[row].tolist()
@@ -39,7 +46,7 @@ def embed_chunks(chunks: list[Chunk], batch_size: int | None = None) -> list[Emb
     Both are computed on the chunk's index text (its context line, then its content).
     """
     texts = [chunk_index_text(chunk.content, chunk.metadata) for chunk in chunks]
-    vectors = embed_texts(texts, batch_size)
+    vectors = embed_texts(texts, batch_size, [chunk.index_token_ids for chunk in chunks])
     embedded: list[EmbeddedChunk] = []
     for chunk, text, vector in zip(chunks, texts, vectors, strict=True):
         if len(vector) == 0:

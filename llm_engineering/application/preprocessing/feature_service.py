@@ -308,7 +308,7 @@ def chunk_and_embed(
                     {
                         "category": doc.get_category().value,
                         "document_id": str(doc.id),
-                        "chunks": [chunk.model_dump(mode="json") for chunk in mine],
+                        "chunks": mine,  # the writer serialises the models (JSON mode)
                     }
                 )
                 category, author = doc.get_category().value, doc.author_full_name
