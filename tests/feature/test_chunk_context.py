@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llm_engineering.application.networks.embeddings import get_embedding_model
-from llm_engineering.application.preprocessing.chunk_context import heading_path, truncate_to_tokens
+from llm_engineering.application.preprocessing.chunk_context import heading_path, heading_paths, truncate_to_tokens
 from llm_engineering.application.preprocessing.chunking_data_handlers import (
     ArticleChunkingHandler,
     chunk_index_text,
@@ -65,3 +65,10 @@ def test_contextual_chunks_stay_exact_slices_within_the_token_budget() -> None:
         indexed = chunk_index_text(chunk.content, chunk.metadata)
         assert len(tokenizer(indexed)["input_ids"]) <= 256  # context and content, special tokens included
     assert any(" > Part 2" in chunk.metadata["context"] for chunk in chunks)
+
+
+def test_heading_paths_read_once_match_heading_path_everywhere() -> None:
+    positions = [*range(0, len(TEXT) + 3, 7), TEXT.index("## Pooling"), 0]
+    assert heading_paths(TEXT, positions) == [heading_path(TEXT, position) for position in positions]
+    assert heading_paths("No headings at all.", [3, 0]) == ["", ""]
+    assert heading_paths(TEXT, []) == []
