@@ -57,11 +57,13 @@ def truncate_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> str:
     return fit_to_tokens(tokenizer, text, budget)[0]
 
 
-def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> tuple[str, list[int]]:
-    """truncate_to_tokens, with the kept text's token ids (no special tokens)."""
+def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int, encoding: dict | None = None) -> tuple[str, list[int]]:
+    """truncate_to_tokens, with the kept text's token ids (no special tokens). `encoding`: the text's own, with
+    offsets and no special tokens, when the caller tokenized it already (see tokenize_for_fit)."""
     if budget <= 0 or not text:
         return "", []
-    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    if encoding is None:
+        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     offsets = [(start, end) for start, end in encoding["offset_mapping"] if end > start]
     if len(offsets) <= budget:
         return text, list(encoding["input_ids"])
@@ -72,6 +74,19 @@ def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int) -> tuple[str, li
     kept = kept.rstrip(" >")
     ids = tokenizer(kept, add_special_tokens=False, verbose=False)["input_ids"] if kept else []
     return kept, list(ids)
+
+
+def tokenize_for_fit(tokenizer: Tokenizer, texts: list[str]) -> dict[str, dict]:
+    """The encodings fit_to_tokens needs, for distinct texts in one tokenizer call (a document's chunks share
+    a few heading paths)."""
+    distinct = sorted({text for text in texts if text})
+    if not distinct:
+        return {}
+    batch = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    return {
+        text: {"input_ids": ids, "offset_mapping": offsets}
+        for text, ids, offsets in zip(distinct, batch["input_ids"], batch["offset_mapping"], strict=True)
+    }
 
 
 def _plain(heading: str) -> str:

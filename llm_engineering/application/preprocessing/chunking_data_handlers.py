@@ -29,7 +29,7 @@ from llm_engineering.application.preprocessing.boilerplate import (
     index_omissions,
     without_spans,
 )
-from llm_engineering.application.preprocessing.chunk_context import fit_to_tokens, heading_paths
+from llm_engineering.application.preprocessing.chunk_context import fit_to_tokens, heading_paths, tokenize_for_fit
 from llm_engineering.application.preprocessing.chunking import (
     CLAUSE,
     HEADING,
@@ -141,13 +141,15 @@ class ChunkingDataHandler(ABC, Generic[CleanT, ChunkT]):
         text = document.content or ""
         spans = self.chunker.split(text)
         paths = heading_paths(text, [span.start for span in spans]) if self.with_context else []
+        path_encodings = tokenize_for_fit(self.tokenizer, paths)
         for index, span in enumerate(spans):
             extra = {}
             context_ids: list[int] = []
             if self.with_context:
                 # The chunk already holds span.token_count tokens (special tokens included).
                 room = self.max_tokens - span.token_count - 1
-                context, context_ids = fit_to_tokens(self.tokenizer, paths[index], room)
+                path = paths[index]
+                context, context_ids = fit_to_tokens(self.tokenizer, path, room, path_encodings.get(path))
                 if context:
                     extra = {"context": context}
             # Measured on the chunk's own text: the overlap it repeats was judged with the previous chunk.
