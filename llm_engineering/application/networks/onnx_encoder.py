@@ -54,7 +54,12 @@ class OnnxEncoder:
         missing = [i for i, text_ids in enumerate(ids) if text_ids is None]
         if missing:
             encoded = self.tokenizer(
-                [texts[i] for i in missing], truncation=True, max_length=self.max_tokens, verbose=False
+                [texts[i] for i in missing],
+                truncation=True,
+                max_length=self.max_tokens,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+                verbose=False,
             )["input_ids"]
             for i, text_ids in zip(missing, encoded, strict=True):
                 ids[i] = text_ids

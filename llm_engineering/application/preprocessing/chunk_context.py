@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from llm_engineering.application.preprocessing.chunking import Tokenizer
+from llm_engineering.application.preprocessing.chunking import IDS_ONLY, Tokenizer
 
 _HEADING = re.compile(r"^(#{1,6})[^\S\n]+(.+?)[^\S\n]*#*[^\S\n]*$", re.MULTILINE)
 PATH_SEPARATOR = " > "
@@ -63,7 +63,7 @@ def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int, encoding: dict |
     if budget <= 0 or not text:
         return "", []
     if encoding is None:
-        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, **IDS_ONLY)
     offsets = [(start, end) for start, end in encoding["offset_mapping"] if end > start]
     if len(offsets) <= budget:
         return text, list(encoding["input_ids"])
@@ -72,7 +72,7 @@ def fit_to_tokens(tokenizer: Tokenizer, text: str, budget: int, encoding: dict |
     if cut < len(text) and text[cut - 1].isalnum() and text[cut].isalnum():
         kept = kept.rsplit(" ", 1)[0] if " " in kept else ""  # never end in half a word
     kept = kept.rstrip(" >")
-    ids = tokenizer(kept, add_special_tokens=False, verbose=False)["input_ids"] if kept else []
+    ids = tokenizer(kept, add_special_tokens=False, **IDS_ONLY)["input_ids"] if kept else []
     return kept, list(ids)
 
 
@@ -82,7 +82,7 @@ def tokenize_for_fit(tokenizer: Tokenizer, texts: list[str]) -> dict[str, dict]:
     distinct = sorted({text for text in texts if text})
     if not distinct:
         return {}
-    batch = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    batch = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, **IDS_ONLY)
     return {
         text: {"input_ids": ids, "offset_mapping": offsets}
         for text, ids, offsets in zip(distinct, batch["input_ids"], batch["offset_mapping"], strict=True)

@@ -28,6 +28,10 @@ class Tokenizer(Protocol):
     def __call__(self, text: str | list[str], **kwargs: object) -> dict: ...
 
 
+# Only the ids (and offsets where asked) are read: the masks and type ids would be built for nothing.
+IDS_ONLY = {"return_attention_mask": False, "return_token_type_ids": False, "verbose": False}
+
+
 @dataclass(frozen=True)
 class ChunkingConfig:
     max_tokens: int  # model tokens per chunk, special tokens included
@@ -57,7 +61,7 @@ class TokenBudgetChunker:
     def split(self, text: str) -> list[TextSpan]:
         if not text.strip():
             return []
-        encoding = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        encoding = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, **IDS_ONLY)
         offsets = [(s, e) for s, e in encoding["offset_mapping"] if e > s]
         self._text = text
         self._starts = [s for s, _ in offsets]
@@ -146,7 +150,7 @@ class TokenBudgetChunker:
         limit = self.config.max_tokens
         while True:
             texts = [self._text[span.start : span.end] for span in spans]
-            token_ids = self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]
+            token_ids = self.tokenizer(texts, add_special_tokens=True, **IDS_ONLY)["input_ids"]
             counts = [len(ids) for ids in token_ids]
             if all(count <= limit for count in counts):
                 return [
