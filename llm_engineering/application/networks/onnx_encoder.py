@@ -37,9 +37,10 @@ class OnnxEncoder:
     def encode(
         self, texts: list[str], batch_size: int, token_ids: Sequence[Sequence[int] | None] | None = None
     ) -> np.ndarray:
-        # Batches of similar lengths pad less; rows go back to the caller's order at the end.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         ids = self._token_ids(texts, token_ids)
+        # Batches of equal token counts pad least (sorting by characters left 16% padding on the handbook's
+        # chunks, by tokens 1%); rows go back to the caller's order at the end.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
         rows: list[np.ndarray] = []
         for start in range(0, len(order), batch_size):
             rows.append(self._encode_batch([ids[i] for i in order[start : start + batch_size]]))
