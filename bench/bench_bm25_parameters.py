@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.bench_retrieval_ablation import COMBINED, METRICS, REPORTED, SETS  # noqa: E402
+from bench.bench_retrieval_ablation import COMBINED, METRICS, REPORTED, SETS, home_env, run_child  # noqa: E402
 
 # name -> (k1, b, times the context line's terms are counted)
 VARIANTS: dict[str, tuple[float, float, int]] = {
@@ -86,21 +85,9 @@ def main() -> None:
         home = args.homes / f"{args.recipe}-bm25-k1{k1}-b{b}-ctx{repeat}"
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(source, home, ignore=shutil.ignore_patterns("server.pid", "server.json", "*.lock"))
-        env = {**os.environ, "MOODSWARM_HOME": str(home), **recipe_env}
-        for variable in ("DATABASE_HOST", "QDRANT_URL"):
-            env.pop(variable, None)
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", str(k1), str(b), str(repeat)],
-            env=env,
-            cwd=REPO_ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        lines = done.stdout.strip().splitlines()
-        print("\n".join(lines[:-1]), flush=True)
-        table[name] = json.loads(lines[-1])
-        subprocess.run([sys.executable, "-m", "tools.infra", "down"], env=env, cwd=REPO_ROOT, capture_output=True)
+        table[name] = run_child([__file__, "--child", str(k1), str(b), str(repeat)], home, recipe_env)
+        down = [sys.executable, "-m", "tools.infra", "down"]
+        subprocess.run(down, env=home_env(home, recipe_env), cwd=REPO_ROOT, capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
     for set_name in REPORTED:
         source_sets = SETS.get(set_name) or " + ".join(SETS[part] for part in COMBINED[set_name])

@@ -234,6 +234,30 @@ def child(corpus: Path, levers: list[str]) -> None:
     print(json.dumps(results))
 
 
+def home_env(home: Path, settings: dict[str, str]) -> dict[str, str]:
+    """The environment of a process in a home of its own, never the user's stores, with these settings."""
+    env = {**os.environ, "MOODSWARM_HOME": str(home), **settings}
+    for variable in ("DATABASE_HOST", "QDRANT_URL"):
+        env.pop(variable, None)
+    return env
+
+
+def run_child(command: list[str], home: Path, settings: dict[str, str]) -> dict:
+    """Run this Python on `command` in `home` with these settings; print its progress lines and return the JSON
+    of its last line."""
+    done = subprocess.run(
+        [sys.executable, *command],
+        env=home_env(home, settings),
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    print("\n".join(lines[:-1]), flush=True)
+    return json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared/corpus/handbook_warehouse")
@@ -252,20 +276,8 @@ def main() -> None:
     table: dict[str, dict] = {}
     for recipe in args.recipes:
         print(f"recipe {recipe}:", flush=True)
-        env = {**os.environ, "MOODSWARM_HOME": str(args.homes / recipe), **RECIPES[recipe]}
-        for variable in ("DATABASE_HOST", "QDRANT_URL"):  # a home of its own, never the user's stores
-            env.pop(variable, None)
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--corpus", str(args.corpus), "--levers", *args.levers],
-            env=env,
-            cwd=REPO_ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        lines = done.stdout.strip().splitlines()
-        print("\n".join(lines[:-1]), flush=True)
-        for lever, by_set in json.loads(lines[-1]).items():
+        child_args = [__file__, "--child", "--corpus", str(args.corpus), "--levers", *args.levers]
+        for lever, by_set in run_child(child_args, args.homes / recipe, RECIPES[recipe]).items():
             table[f"{recipe} | {lever}"] = by_set
 
     if args.json:
