@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from llm_engineering.domain.base.vector import SparseEmbedding
 from llm_engineering.domain.base.vector_store import Filter, Hit
 from llm_engineering.domain.embedded_chunks import EmbeddedChunk
@@ -167,3 +169,19 @@ def _add_missing_content(chunk_class: type[EmbeddedChunk], candidates: list[Cand
 def chunk_class_of(hit: Ranked) -> type[EmbeddedChunk]:
     """The collection class a ranked hit comes from (a light candidate names it; a chunk read whole is one)."""
     return hit.chunk_class if isinstance(hit, Candidate) else type(hit)
+
+
+def stored_vectors(hits: Sequence[Ranked]) -> dict[int, np.ndarray]:
+    """Each hit's stored dense vector, L2-normalised, by the hit object's id (one read per collection)."""
+    found: dict[int, np.ndarray] = {}
+    by_class: dict[type, list[Ranked]] = {}
+    for hit in hits:
+        by_class.setdefault(chunk_class_of(hit), []).append(hit)
+    for chunk_class, same_class in by_class.items():
+        vectors = chunk_class.dense_vectors(str(hit.id) for hit in same_class)
+        for hit in same_class:
+            vector = vectors.get(str(hit.id))
+            if vector is not None:  # a point deleted since the search is left out
+                stored = np.asarray(vector, dtype=np.float32)
+                found[id(hit)] = stored / max(float(np.linalg.norm(stored)), 1e-12)
+    return found

@@ -15,25 +15,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from llm_engineering.application.rag.collection_search import Ranked, chunk_class_of
+from llm_engineering.application.rag.collection_search import Ranked, stored_vectors
 
 T = TypeVar("T", bound=Ranked)
-
-
-def stored_vectors(hits: Sequence[Ranked]) -> dict[int, np.ndarray]:
-    """Each hit's stored dense vector, L2-normalised, by the hit object's id (one read per collection)."""
-    found: dict[int, np.ndarray] = {}
-    by_class: dict[type, list[Ranked]] = {}
-    for hit in hits:
-        by_class.setdefault(chunk_class_of(hit), []).append(hit)
-    for chunk_class, same_class in by_class.items():
-        vectors = chunk_class.dense_vectors(str(hit.id) for hit in same_class)
-        for hit in same_class:
-            vector = vectors.get(str(hit.id))
-            if vector is not None:  # deleted since the search: it keeps no feedback score
-                stored = np.asarray(vector, dtype=np.float32)
-                found[id(hit)] = stored / max(float(np.linalg.norm(stored)), 1e-12)
-    return found
 
 
 def rocchio_query(query: Sequence[float], feedback: Sequence[np.ndarray], weight: float) -> np.ndarray:

@@ -36,6 +36,7 @@ from llm_engineering.application.rag.collection_search import (
     SearchMode,
     read_whole,
     search_collection,
+    stored_vectors,
 )
 from llm_engineering.application.rag.document_signal import document_boost
 from llm_engineering.application.rag.feedback import feedback_ranking
@@ -453,13 +454,11 @@ def _fill_cosines(hits: list[EmbeddedChunk], dense: list[float]) -> None:
         return
     query = np.asarray(dense, dtype=np.float32)
     query /= max(float(np.linalg.norm(query)), 1e-12)
-    for chunk_class, same_class in EmbeddedChunk.group_by_class(hits).items():
-        vectors = chunk_class.dense_vectors(hit.id for hit in same_class)
-        for hit in same_class:
-            vector = vectors.get(str(hit.id))
-            if vector is not None:  # a point deleted since the search keeps no cosine
-                stored = np.asarray(vector, dtype=np.float32)
-                hit.dense_score = float(query @ stored) / max(float(np.linalg.norm(stored)), 1e-12)
+    vectors = stored_vectors(hits)
+    for hit in hits:
+        vector = vectors.get(id(hit))
+        if vector is not None:  # a point deleted since the search keeps no cosine
+            hit.dense_score = float(query @ vector)
 
 
 def _deeper_limit(limit: int, kept: int, k: int) -> int:
