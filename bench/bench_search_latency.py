@@ -295,7 +295,7 @@ def main() -> None:
                 model.embed = real_embed
                 recall = None
                 if kind == "embedded":
-                    sample = queries[: min(16, len(queries))]
+                    sample = queries[: min(32, len(queries))]
                     recall = recall_at_10([query_vectors[q] for q in sample], [bm25_query_vector(q) for q in sample])
                 store.close()
             rates = (size / upsert_s, size / upsert_cpu)

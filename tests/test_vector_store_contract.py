@@ -235,9 +235,43 @@ def test_an_older_embedded_shard_gets_the_runtime_settings_and_keeps_its_points(
         persisted = json.loads((root / NAME / edge.CONFIG_FILE).read_text())
         assert persisted["payload_memory"] == "cached"
         assert persisted["max_search_threads"] == edge.SEARCH_THREADS
+        assert persisted["vectors"][DENSE_VECTOR]["quantization_config"]["scalar"]["type"] == "int8"
         info = reopened.describe(NAME)
         assert (info.dense_size, info.sparse_idf, info.points) == (SIZE, True, POINTS)
         dense, _ = _query(0)
         assert reopened.query_dense(NAME, dense, 5)[0].payload["author_id"].startswith("author-")
     finally:
         reopened.close()
+
+
+def test_an_indexed_embedded_shard_searches_its_int8_copy_and_reports_float_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llm_engineering.infrastructure.vector_store import edge
+
+    # A tiny indexing threshold, so that these few points get the HNSW graph and the int8 copy a large store gets.
+    monkeypatch.setattr(edge, "INDEXING_THRESHOLD_KB", 4)
+    store = EdgeVectorStore(tmp_path / "store")
+    try:
+        store.create_collection(CollectionSpec(name=NAME, dense_size=SIZE))
+        points = _points(count=600)
+        store.upsert(NAME, points)
+        store.finish_load(NAME)
+        segments = list((tmp_path / "store" / NAME / "segments").glob("*/vector_storage-dense/quantized.data"))
+        assert segments, "the index build made no int8 copy"
+        schema = store._shard(NAME).info().payload_schema
+        assert schema["author_id"].params.is_tenant is True
+        assert not getattr(schema["document_id"].params, "is_tenant", False)
+
+        by_id = {p.id: np.asarray(p.dense) for p in points}
+        for seed in range(5):
+            dense, _ = _query(seed)
+            author = MatchValue("author_id", "author-1")
+            for query_filter in (None, Filter(must=(author,))):
+                found = store.query_dense(NAME, dense, 10, query_filter)
+                exact = store.query_dense(NAME, dense, 10, query_filter, exact=True)
+                assert len({h.id for h in found} & {h.id for h in exact}) >= 9
+                for hit in found:  # rescored: the float cosine, not the int8 estimate
+                    assert hit.score == pytest.approx(float(np.dot(dense, by_id[hit.id])), abs=1e-5)
+    finally:
+        store.close()

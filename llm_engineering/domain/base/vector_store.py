@@ -18,6 +18,9 @@ DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 # Payload fields every collection indexes: filtered search and delete-by-document stay fast at any size.
 KEYWORD_INDEXES: tuple[str, ...] = ("author_id", "document_id")
+# The field that splits the data by owner: the engine keeps each author's points together, so an author-filtered
+# search reads one contiguous block.
+TENANT_FIELD = "author_id"
 
 
 # --- vectors and points --------------------------------------------------------------------------
@@ -116,6 +119,7 @@ class CollectionSpec:
     name: str
     dense_size: int | None
     keyword_indexes: tuple[str, ...] = KEYWORD_INDEXES
+    tenant_field: str | None = TENANT_FIELD  # one of keyword_indexes, or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,13 @@ from llm_engineering.domain.base.vector_store import (
     vector_selection,
 )
 from llm_engineering.domain.exceptions import DatabaseUnavailable, ImproperlyConfigured
-from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M
+from llm_engineering.infrastructure.vector_store.tuning import (
+    HNSW_EF,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
+    RESCORE_OVERSAMPLING,
+    SCALAR_QUANTILE,
+)
 
 # A segment gets an HNSW graph once its dense vectors pass this size (KB; 384-dim float32 = 1.5 KB a point, so
 # about 13k points). Below it exact search takes a few milliseconds and needs no index build.
@@ -96,7 +102,9 @@ class EdgeVectorStore(VectorStore):
             staging = self.root / f".{spec.name}.creating-{uuid.uuid4().hex[:8]}"
             shard = qe.EdgeShard.create(str(staging), _edge_config(spec))
             for field in spec.keyword_indexes:
-                shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+                tenant = field == spec.tenant_field
+                schema = qe.KeywordIndexParams(is_tenant=True) if tenant else qe.PayloadSchemaType.Keyword
+                shard.update(qe.UpdateOperation.create_field_index(field, schema))
             shard.flush()
             shard.close()
             if path.exists():  # leftovers of an interrupted drop, never a live shard (no config file)
@@ -346,13 +354,18 @@ def _edge_config(spec: CollectionSpec) -> qe.EdgeConfig:
         return qe.EdgeConfig(sparse_vectors={PAYLOAD_ONLY_VECTOR: qe.EdgeSparseVectorParams()}, **_RUNTIME)
     return qe.EdgeConfig(
         **_RUNTIME,
-        vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=spec.dense_size, distance=qe.Distance.Cosine)},
+        vectors={DENSE_VECTOR: _dense_params(spec.dense_size, qe.Distance.Cosine)},
         sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         hnsw_config=qe.HnswIndexConfig(
             m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_THRESHOLD_KB
         ),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
     )
+
+
+def _dense_params(size: int, distance: qe.Distance) -> qe.EdgeVectorParams:
+    int8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=SCALAR_QUANTILE, always_ram=True)
+    return qe.EdgeVectorParams(size=size, distance=distance, quantization_config=int8)
 
 
 def _runtime_config(path: Path) -> qe.EdgeConfig | None:
@@ -362,11 +375,18 @@ def _runtime_config(path: Path) -> qe.EdgeConfig | None:
         persisted = json.loads((path / CONFIG_FILE).read_text())
     except (OSError, ValueError):
         return None  # the load reports what is wrong with the shard
-    if persisted.get("payload_memory") == "cached" and persisted.get("max_search_threads") == SEARCH_THREADS:
+    persisted_vectors = persisted.get("vectors") or {}
+    if (
+        persisted.get("payload_memory") == "cached"
+        and persisted.get("max_search_threads") == SEARCH_THREADS
+        and all("quantization_config" in params for params in persisted_vectors.values())
+    ):
         return None
+    # An older shard gains the int8 copy too: the next optimize() (the end of a load) builds it; until then its
+    # segments are searched as before.
     vectors = {
-        name: qe.EdgeVectorParams(size=int(params["size"]), distance=getattr(qe.Distance, params["distance"]))
-        for name, params in (persisted.get("vectors") or {}).items()
+        name: _dense_params(int(params["size"]), getattr(qe.Distance, params["distance"]))
+        for name, params in persisted_vectors.items()
     }
     sparse = {
         name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if params.get("modifier") == "idf" else None)
@@ -375,8 +395,13 @@ def _runtime_config(path: Path) -> qe.EdgeConfig | None:
     return qe.EdgeConfig(vectors=vectors or None, sparse_vectors=sparse or None, **_RUNTIME)
 
 
+# The int8 copy finds the candidates; their float vectors give the final order and the scores we report.
+_RESCORE = qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+_EXACT = qe.QuantizationSearchParams(ignore=True)  # exact search compares the float vectors
+
+
 def _search_params(exact: bool) -> qe.SearchParams:
-    return qe.SearchParams(hnsw_ef=HNSW_EF, exact=exact)
+    return qe.SearchParams(hnsw_ef=HNSW_EF, exact=exact, quantization=_EXACT if exact else _RESCORE)
 
 
 # --- translation -------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from llm_engineering.domain.base.vector_store import (
     payload_selection,
     vector_selection,
 )
-from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF
+from llm_engineering.infrastructure.vector_store.tuning import HNSW_EF, RESCORE_OVERSAMPLING, SCALAR_QUANTILE
 
 
 class ServerVectorStore(VectorStore):
@@ -55,7 +55,9 @@ class ServerVectorStore(VectorStore):
             self.client.create_collection(
                 collection_name=spec.name,
                 vectors_config={
-                    DENSE_VECTOR: models.VectorParams(size=spec.dense_size, distance=models.Distance.COSINE)
+                    DENSE_VECTOR: models.VectorParams(
+                        size=spec.dense_size, distance=models.Distance.COSINE, quantization_config=_INT8
+                    )
                 },
                 sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
@@ -63,9 +65,12 @@ class ServerVectorStore(VectorStore):
             # Local mode (the tests' stand-in) ignores payload indexes and says so; a server uses them.
             warnings.filterwarnings("ignore", message="Payload indexes have no effect")
             for field in spec.keyword_indexes:
-                self.client.create_payload_index(
-                    spec.name, field_name=field, field_schema=models.PayloadSchemaType.KEYWORD
+                schema = (
+                    models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True)
+                    if field == spec.tenant_field
+                    else models.PayloadSchemaType.KEYWORD
                 )
+                self.client.create_payload_index(spec.name, field_name=field, field_schema=schema)
 
     def describe(self, name: str) -> CollectionInfo:
         info = self.client.get_collection(name)
@@ -225,8 +230,16 @@ class ServerVectorStore(VectorStore):
 # --- translation -------------------------------------------------------------------------------------
 
 
+# Same index as the embedded store: an int8 copy in RAM for the search, float vectors for the final order.
+_INT8 = models.ScalarQuantization(
+    scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=SCALAR_QUANTILE, always_ram=True)
+)
+_RESCORE = models.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+_EXACT = models.QuantizationSearchParams(ignore=True)  # exact search compares the float vectors
+
+
 def _search_params(exact: bool) -> models.SearchParams:
-    return models.SearchParams(hnsw_ef=HNSW_EF, exact=exact)
+    return models.SearchParams(hnsw_ef=HNSW_EF, exact=exact, quantization=_EXACT if exact else _RESCORE)
 
 
 def _to_qdrant_sparse(vector: SparseVector) -> models.SparseVector:
