@@ -120,3 +120,37 @@ def test_local_mode_folder_is_migrated_then_kept_aside(qdrant_local: Path) -> No
     (found,) = EmbeddedArticleChunk.retrieve([points[10].id], with_vectors=True)
     assert np.allclose(found.embedding, points[10].dense, atol=1e-6)
     assert found.sparse_embedding.to_port() == SparseVector(points[10].sparse.indices, points[10].sparse.values)
+
+
+def test_optimize_gives_an_older_store_its_int8_copy(qdrant_local: Path) -> None:
+    import qdrant_edge as qe
+
+    from llm_engineering.infrastructure.vector_store.edge import CONFIG_FILE
+
+    root = qdrant_local
+    root.mkdir(parents=True, exist_ok=True)
+    # A collection as an earlier version made it: float vectors only, and (so that these few points get the index
+    # a large store gets) a tiny indexing threshold.
+    shard = qe.EdgeShard.create(
+        str(root / "embedded_articles"),
+        qe.EdgeConfig(
+            vectors={"dense": qe.EdgeVectorParams(size=384, distance=qe.Distance.Cosine)},
+            sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=4),
+        ),
+    )
+    shard.close()
+    chunks = _chunks(300)
+    EmbeddedArticleChunk.bulk_insert(chunks)
+    close_vector_store()
+    assert "quantization_config" in (root / "embedded_articles" / CONFIG_FILE).read_text()  # upgraded on load
+    assert not list((root / "embedded_articles").rglob("quantized.data"))  # ...but not built yet
+
+    done = _tool("optimize")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "embedded_articles" in done.stdout and "300 points" in done.stdout
+    assert list((root / "embedded_articles").rglob("quantized.data"))
+    best = get_vector_store().query_dense("embedded_articles", chunks[7].embedding, 1)[0]
+    assert best.id == str(chunks[7].id) and best.score == pytest.approx(1.0, abs=1e-5)  # rescored: the float cosine
+    close_vector_store()
+    assert _tool("optimize").returncode == 0  # safe to re-run

@@ -4,6 +4,7 @@ python -m tools.vector_store backup DEST        # consistent copy of every colle
 python -m tools.vector_store restore SRC        # put a backup back (the current store is moved aside, kept)
 python -m tools.vector_store migrate-local-mode # copy MOODSWARM_HOME/qdrant (qdrant-client local mode) over
 python -m tools.vector_store add-text-sketches  # chunks embedded before text sketches existed get theirs
+python -m tools.vector_store optimize           # build what an index lacks now (the int8 copy of an older store)
 
 Stop other MoodSwarm processes first: the embedded store allows one process at a time. A Qdrant server
 (QDRANT_URL) makes its own snapshots: use the server's snapshot API instead.
@@ -115,6 +116,17 @@ def add_text_sketches_command() -> None:
                     chunk_class.set_payload([chunk.id], {"text_sketch": text_sketch(chunk.content)})
                     added += 1
             _echo_counts({chunk_class.get_collection_name(): added}, "chunks sketched")
+
+
+@main.command(name="optimize")
+def optimize_command() -> None:
+    """Bring every collection's index up to date now instead of at the end of the next load that writes to it:
+    a store made before the int8 copy existed gets it (searches are faster once it is built). Safe to re-run."""
+    with _using_store():
+        store = _embedded_store()
+        for name in store.list_collections():
+            store.finish_load(name)
+            _echo_counts({name: store.describe(name).points}, "points, index up to date")
 
 
 if __name__ == "__main__":
