@@ -12,8 +12,8 @@ text is its own as in a real corpus; `--duplicate-texts` keeps the exact text, t
 merging), spread over the three collections (60/20/20) and four authors. Queries: the labelled handbook
 queries (real text), so query encoding is timed too; "excl. encoding" replays the same searches with the
 query vectors precomputed.
-Recall@10: each collection's approximate top 10 (HNSW) against exact search, dense and hybrid, with and
-without the author filter. Load: points/s of the upserts, and the index build (`finish_load`) separately.
+Recall@10 (on 32 queries): each collection's approximate top 10 (HNSW over the int8 copy, rescored) against
+exact search over the float vectors, dense and hybrid, with and without the author filter. Load: points/s of the upserts, and the index build (`finish_load`) separately.
 Floors at 100k (embedded store): p50 <= 25 ms end to end, <= 10 ms excl. encoding, recall@10 >= 0.99,
 load >= 5,000 points/s.
 """
