@@ -129,11 +129,13 @@ def test_optimize_gives_an_older_store_its_int8_copy(qdrant_local: Path) -> None
 
     root = qdrant_local
     root.mkdir(parents=True, exist_ok=True)
-    # A collection as an earlier version made it: float vectors only, and (so that these few points get the index
-    # a large store gets) a tiny indexing threshold.
+    # A collection as the previous version made it (its runtime settings, float vectors only) with a tiny indexing
+    # threshold, so that these few points get the index a large store gets.
     shard = qe.EdgeShard.create(
         str(root / "embedded_articles"),
         qe.EdgeConfig(
+            payload_memory=qe.Memory.Cached,
+            max_search_threads=1,
             vectors={"dense": qe.EdgeVectorParams(size=384, distance=qe.Distance.Cosine)},
             sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             optimizers=qe.EdgeOptimizersConfig(indexing_threshold=4),

@@ -18,8 +18,8 @@ DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 # Payload fields every collection indexes: filtered search and delete-by-document stay fast at any size.
 KEYWORD_INDEXES: tuple[str, ...] = ("author_id", "document_id")
-# The field that splits the data by owner: the engine keeps each author's points together, so an author-filtered
-# search reads one contiguous block.
+# The field that splits the data by owner: the engine stores each author's points together, which makes
+# author-filtered searches faster.
 TENANT_FIELD = "author_id"
 
 

@@ -379,7 +379,7 @@ def _runtime_config(path: Path) -> qe.EdgeConfig | None:
     if (
         persisted.get("payload_memory") == "cached"
         and persisted.get("max_search_threads") == SEARCH_THREADS
-        and all("quantization_config" in params for params in persisted_vectors.values())
+        and all(params.get("quantization_config") for params in persisted_vectors.values())
     ):
         return None
     # An older shard gains the int8 copy too: the next optimize() (the end of a load) builds it; until then its
