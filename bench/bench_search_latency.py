@@ -266,7 +266,9 @@ def search_child(folder: Path, queries: list[str], warmup: list[str], count: int
 def run_search_child(folder: str, args: argparse.Namespace) -> dict:
     command = [sys.executable, __file__, "--search-child", folder, "--queries", str(args.queries)]
     command += ["--eval", str(args.eval), "--warmup-eval", str(args.warmup_eval)]
-    done = subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"The search process failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
