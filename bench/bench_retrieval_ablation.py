@@ -28,6 +28,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.child_process import run_json_child  # noqa: E402
+
 # Levers are chosen on the tuning sets together (each also reported apart); the held-out set is only reported.
 SETS = {
     "tuning": "data/eval/handbook_queries.jsonl",
@@ -245,17 +247,7 @@ def home_env(home: Path, settings: dict[str, str]) -> dict[str, str]:
 def run_child(command: list[str], home: Path, settings: dict[str, str]) -> dict:
     """Run this Python on `command` in `home` with these settings; print its progress lines and return the JSON
     of its last line."""
-    done = subprocess.run(
-        [sys.executable, *command],
-        env=home_env(home, settings),
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    lines = done.stdout.strip().splitlines()
-    print("\n".join(lines[:-1]), flush=True)
-    return json.loads(lines[-1])
+    return run_json_child(command, home_env(home, settings))
 
 
 def main() -> None:

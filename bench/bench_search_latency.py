@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -264,12 +263,10 @@ def search_child(folder: Path, queries: list[str], warmup: list[str], count: int
 
 
 def run_search_child(folder: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, __file__, "--search-child", folder, "--queries", str(args.queries)]
-    command += ["--eval", str(args.eval), "--warmup-eval", str(args.warmup_eval)]
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"The search process failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    from bench.child_process import run_json_child
+
+    command = [__file__, "--search-child", folder, "--queries", str(args.queries)]
+    return run_json_child(command + ["--eval", str(args.eval), "--warmup-eval", str(args.warmup_eval)])
 
 
 def main() -> None:
